@@ -1,0 +1,3 @@
+module github.com/supvisors-go/supvisors
+
+go 1.26
