@@ -13,8 +13,9 @@ type Config struct {
 	Here string
 
 	Supervisord Supervisord
-	// HTTPServers are the [inet_http_server*] and [unix_http_server*]
-	// sections, in file order.
+	// HTTPServers are the [inet_http_server*] sections, then the
+	// [unix_http_server*] ones: Supervisor's order, which its serverurl
+	// fallback relies on.
 	HTTPServers []HTTPServer
 	// Supervisorctl is the [supervisorctl] section, nil when absent.
 	Supervisorctl *Supervisorctl
