@@ -89,7 +89,7 @@ func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r 
 	engine, err := supervisor.New(supervisor.Options{
 		Config:    cfg,
 		Logger:    log,
-		Bus:       events.NewBus(),
+		Bus:       events.NewBusWith(events.BusOptions{Logger: log}),
 		Environ:   os.Environ(),
 		ServerURL: serverURL(cfg),
 		// reloadConfig reads the file again with the same command line.

@@ -1,8 +1,10 @@
 // Package supervisor is the engine: it owns the process table (the active
 // groups and their processes), drives each process's state machine with real
 // time and real children, orders startup and shutdown by priority, wires
-// child output into log channels, emits events on the bus, and implements
-// the supervisor.* methods as plain Go methods that return errdefs kinds.
+// child output into log channels, emits events on the bus and to the
+// [eventlistener:x] pools (buffers, dispatch to READY listeners, the
+// listener protocol on their stdout; see listeners.go), and implements the
+// supervisor.* methods as plain Go methods that return errdefs kinds.
 //
 // Concurrency: one goroutine, the one running Run, owns the table. Every
 // method sends it a request and waits for the answer; a method asked to wait

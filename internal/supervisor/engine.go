@@ -49,6 +49,12 @@ type Options struct {
 	// reparented to it. It is on anyway when the daemon is PID 1.
 	ReapOrphans bool
 
+	// EventSerials hands out the global serials of the events sent to
+	// listeners. nil: a package-level counter, shared by every engine of
+	// the process, so that serials survive an in-process restart as in
+	// Supervisor.
+	EventSerials *events.SerialCounter
+
 	// Spawner replaces the OS spawner (tests). When set, DieWithDaemon and
 	// ReapOrphans are ignored.
 	Spawner process.Spawner
@@ -107,16 +113,29 @@ type Supervisor struct {
 	// ordered stop has still to finish, the last one being stopped now.
 	stopping    bool
 	stopGroups  []*group
-	lastShutRep time.Time     // last "waiting for ... to die"
-	nextStopRep time.Time     // next "waiting for x to stop" check, zero when none
-	lastTick    map[int]int64 // period -> last time slice seen
+	lastShutRep time.Time // last "waiting for ... to die"
+	nextStopRep time.Time // next "waiting for x to stop" check, zero when none
+	// poolStopHold is when the ordered stop stops waiting for the busy
+	// listeners of the pool it reached (zero when not waiting).
+	poolStopHold time.Time
+	lastTick     map[int]int64 // period -> last time slice seen
 	// notifications are waiter answers queued until the next settle.
 	notifications []func()
 
 	// pumpWG counts the output readers, childWaiters the goroutines that
-	// wait for children; Run waits for both before returning.
-	pumpWG       sync.WaitGroup
-	childWaiters sync.WaitGroup
+	// wait for children, listenerWriters the writes of events to
+	// listeners; Run waits for all of them before returning.
+	pumpWG          sync.WaitGroup
+	childWaiters    sync.WaitGroup
+	listenerWriters sync.WaitGroup
+
+	// evMu serialises publications: the bus and the listener pools see
+	// the events in the same order. It guards pools and their buffers.
+	evMu    sync.Mutex
+	pools   []*pool // in creation order, as Supervisor's subscriptions
+	serials *events.SerialCounter
+	// listenerOut carries listeners' stdout to the loop.
+	listenerOut chan listenerChunk
 }
 
 type exitMsg struct {
@@ -148,6 +167,12 @@ func New(opts Options) (*Supervisor, error) {
 		groups:     make(map[string]*group),
 		lastTick:   make(map[int]int64),
 		identifier: opts.Config.Supervisord.Identifier,
+		serials:    opts.EventSerials,
+
+		listenerOut: make(chan listenerChunk),
+	}
+	if s.serials == nil {
+		s.serials = &globalSerials
 	}
 	s.mood.Store(int32(StateRunning.Code))
 	if s.identifier == "" {
@@ -291,6 +316,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		if s.liveChildren() == 0 {
 			s.childWaiters.Wait()
 			s.pumpWG.Wait()
+			s.listenerWriters.Wait()
 		} else {
 			// A child in UNKNOWN state may still live: its waiter goroutine
 			// ends with it (it no longer reports to the loop).
@@ -322,6 +348,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			f()
 		case ex := <-s.exits:
 			s.handleExit(ex)
+		case c := <-s.listenerOut:
+			s.handleListenerOutput(c)
 		case <-timer.C:
 			// Take in the exits already reaped before promoting anything
 			// to RUNNING: the exit time decides, not the handling order.
@@ -388,6 +416,9 @@ func (s *Supervisor) step(now time.Time) {
 		for _, p := range g.procs {
 			s.apply(p, p.m.Tick(now, moodRunning), now)
 		}
+		if g.pool != nil {
+			s.dispatchPool(g.pool)
+		}
 	}
 	if s.stopping {
 		// Phase 2 of the ordered stop: drop the finished last group, then
@@ -400,7 +431,9 @@ func (s *Supervisor) step(now time.Time) {
 			s.stopGroups = s.stopGroups[:len(s.stopGroups)-1]
 		}
 		if len(s.stopGroups) > 0 {
-			s.stopAllOf(s.stopGroups[len(s.stopGroups)-1], now)
+			if last := s.stopGroups[len(s.stopGroups)-1]; !s.holdPoolStop(last, now) {
+				s.stopAllOf(last, now)
+			}
 		}
 	}
 	s.reportStopWaits(now)
@@ -475,7 +508,10 @@ func (s *Supervisor) nextWake(now time.Time) time.Time {
 	if !s.nextStopRep.IsZero() && s.nextStopRep.Before(next) {
 		next = s.nextStopRep
 	}
-	if s.bus != nil {
+	if !s.poolStopHold.IsZero() && s.poolStopHold.Before(next) {
+		next = s.poolStopHold
+	}
+	if s.bus != nil || len(s.pools) > 0 {
 		// The next 5 s slice boundary, for TICK events.
 		t := time.Unix((now.Unix()/5+1)*5, 0)
 		if t.Before(next) {
@@ -488,9 +524,6 @@ func (s *Supervisor) nextWake(now time.Time) time.Time {
 // emitTicks publishes TICK_5/60/3600 when a new time slice started since the
 // last pass; none for the slice the daemon started in.
 func (s *Supervisor) emitTicks(now time.Time) {
-	if s.bus == nil {
-		return
-	}
 	for _, period := range []int{5, 60, 3600} {
 		slice := now.Unix() / int64(period) * int64(period)
 		last, ok := s.lastTick[period]
@@ -498,12 +531,6 @@ func (s *Supervisor) emitTicks(now time.Time) {
 		if ok && slice > last {
 			s.publish(events.Tick{Period: period, When: slice})
 		}
-	}
-}
-
-func (s *Supervisor) publish(ev events.Event) {
-	if s.bus != nil {
-		s.bus.Publish(ev)
 	}
 }
 
@@ -599,7 +626,14 @@ func (s *Supervisor) started(p *proc, child process.Child) {
 			r.Close()
 		}()
 	}
-	pump(child.Stdout(), p.stdout)
+	if p.group.pool != nil {
+		// A fresh listener is ACKNOWLEDGED: it must say READY first.
+		p.listener = events.NewListener()
+		p.inflight = nil
+		s.pumpListener(child.Stdout(), p, gen, &pumps)
+	} else {
+		pump(child.Stdout(), p.stdout)
+	}
 	pump(child.Stderr(), p.stderr)
 	s.childWaiters.Add(1)
 	go func() {
@@ -648,6 +682,8 @@ func (s *Supervisor) handleExit(ex exitMsg) {
 	}
 	p.releaseSocket()
 	s.apply(p, p.m.Exited(ex.ws, ex.when), ex.when)
+	// After the exit's state events, as Supervisor's finish() does.
+	s.listenerExited(p)
 }
 
 // reportStopWaits logs "waiting for <name> to stop" at most every 2 s for

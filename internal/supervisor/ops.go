@@ -394,6 +394,7 @@ func (s *Supervisor) RemoveProcessGroup(name string) error {
 			err = errdefs.New(errdefs.StillRunning, name)
 			return
 		}
+		s.dropPool(g)
 		delete(s.groups, name)
 		g.close()
 		s.dirty = true

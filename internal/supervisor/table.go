@@ -27,6 +27,7 @@ type group struct {
 	// start, stop and signal operations.
 	byPriority []*proc
 	socket     *fcgiSocket
+	pool       *pool // event listener pools only
 }
 
 // unstopped returns the processes not in a stopped state.
@@ -70,6 +71,11 @@ type proc struct {
 
 	lastStopReport time.Time
 	waiters        []*waiter
+
+	// Event listeners only (loop-owned): the protocol core of the current
+	// child, and the event it is processing (nil when none).
+	listener *events.Listener
+	inflight *events.Queued
 }
 
 // waiter is a caller waiting (on its own goroutine) for a process to reach
@@ -146,6 +152,9 @@ func (s *Supervisor) addGroup(gc *config.Group) (*group, error) {
 	}
 	g.byPriority = slices.Clone(g.procs)
 	sortProcs(g.byPriority)
+	if gc.Kind == config.EventListenerPool {
+		s.newPool(g)
+	}
 	s.groups[gc.Name] = g
 	s.dirty = true
 	s.publish(events.ProcessGroup{Added: true, GroupName: gc.Name})
@@ -205,19 +214,23 @@ func (s *Supervisor) newChannel(p *proc, channel, path string, lc config.LogConf
 		Logger:          s.log,
 	}
 	if p.group.cfg.Kind == config.EventListenerPool && channel == "stdout" {
-		// A listener's stdout is its protocol channel, never captured.
+		// A listener's stdout is its protocol channel: logged to its file
+		// and (debug) to the main log as bytes, never captured, never an
+		// event, never sent to syslog (Supervisor's
+		// PEventListenerDispatcher).
 		cc.CaptureMaxBytes = 0
+		cc.Syslog = false
+		cc.Debug = s.listenerDebug(pc.Name)
+		return logs.NewChannel(cc)
 	}
 	groupName := p.group.cfg.Name
-	if s.bus != nil {
-		if lc.EventsEnabled {
-			cc.OnLog = func(data []byte) {
-				s.bus.Publish(events.ProcessLog{Channel: channel, ProcessName: pc.Name, GroupName: groupName, PID: int(p.pid.Load()), Data: data})
-			}
+	if lc.EventsEnabled {
+		cc.OnLog = func(data []byte) {
+			s.publish(events.ProcessLog{Channel: channel, ProcessName: pc.Name, GroupName: groupName, PID: int(p.pid.Load()), Data: data})
 		}
-		cc.OnCapture = func(data []byte) {
-			s.bus.Publish(events.ProcessCommunication{Channel: channel, ProcessName: pc.Name, GroupName: groupName, PID: int(p.pid.Load()), Data: data})
-		}
+	}
+	cc.OnCapture = func(data []byte) {
+		s.publish(events.ProcessCommunication{Channel: channel, ProcessName: pc.Name, GroupName: groupName, PID: int(p.pid.Load()), Data: data})
 	}
 	if s.log.Enabled(context.Background(), logs.LevelDebug) {
 		cc.Debug = func(data []byte) {
