@@ -36,13 +36,14 @@ const (
 	AlreadyAdded         Code = 90
 	StillRunning         Code = 91
 	CantReread           Code = 92
-	// Supvisors.
-	BadSupvisorsState Code = 100
-	NotManaged        Code = 101
-	BadStrategy       Code = 102
-	BadExtraArguments Code = 103
-	NotInstance       Code = 104
-	DisabledProcess   Code = 105
+	// Supvisors (supvisors/ttypes.py SupvisorsFaults). 100 is defined but
+	// never raised by Supvisors 0.19.
+	SupvisorsConfError Code = 100
+	BadSupvisorsState  Code = 101
+	NotManaged         Code = 102
+	Disabled           Code = 103
+	NotApplicable      Code = 104
+	NotInstalled       Code = 105
 )
 
 var codeNames = map[Code]string{
@@ -64,12 +65,12 @@ var codeNames = map[Code]string{
 	AlreadyAdded:         "ALREADY_ADDED",
 	StillRunning:         "STILL_RUNNING",
 	CantReread:           "CANT_REREAD",
+	SupvisorsConfError:   "SUPVISORS_CONF_ERROR",
 	BadSupvisorsState:    "BAD_SUPVISORS_STATE",
 	NotManaged:           "NOT_MANAGED",
-	BadStrategy:          "BAD_STRATEGY",
-	BadExtraArguments:    "BAD_EXTRA_ARGUMENTS",
-	NotInstance:          "NOT_INSTANCE",
-	DisabledProcess:      "DISABLED_PROCESS",
+	Disabled:             "DISABLED",
+	NotApplicable:        "NOT_APPLICABLE",
+	NotInstalled:         "NOT_INSTALLED",
 }
 
 // Name is the fault name as Supervisor spells it; an unknown code is
