@@ -1,0 +1,424 @@
+package ctl
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/supvisors-go/supvisors/internal/xmlrpc"
+)
+
+// The comparison tests run Debian's supervisorctl (the reference) and our
+// client against the same daemon and compare what they print. The daemon
+// is a parameter: Debian's supervisord by default, ours later.
+var (
+	referenceClient = envOr("SUPVISORS_TEST_SUPERVISORCTL", "/usr/bin/supervisorctl")
+	daemonBinary    = envOr("SUPVISORS_TEST_DAEMON", "/usr/bin/supervisord")
+	// ourClient is the supvisorsctl binary, linked as "supervisorctl";
+	// TestMain builds it.
+	ourClient string
+)
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "supvisorsctl-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			goTool = "/usr/local/go/bin/go"
+		}
+		bin := filepath.Join(dir, "supvisorsctl")
+		buildArgs := []string{"build", "-o", bin}
+		if raceEnabled {
+			buildArgs = append(buildArgs, "-race")
+		}
+		build := exec.Command(goTool, append(buildArgs, "github.com/supvisors-go/supvisors/cmd/supvisorsctl")...)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building supvisorsctl:", err)
+			return 1
+		}
+		ourClient = filepath.Join(dir, "supervisorctl")
+		if err := os.Symlink(bin, ourClient); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		// The comparison subtests mostly wait for Python to start; let
+		// more of them run at once than there are CPUs.
+		flag.Parse()
+		if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == strconv.Itoa(runtime.GOMAXPROCS(0)) {
+			_ = f.Value.Set(strconv.Itoa(4 * runtime.GOMAXPROCS(0)))
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// requireTools fails (never skips) when the reference programs are absent.
+func requireTools(t *testing.T) {
+	t.Helper()
+	for _, p := range []string{referenceClient, daemonBinary} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s is required by this test: %v (install Debian's supervisor package)", p, err)
+		}
+	}
+}
+
+// daemon is a supervisord started by a test on 127.0.0.1 and a unix
+// socket in a temporary directory.
+type daemon struct {
+	dir    string
+	port   int
+	conf   string
+	auth   string
+	extra  string
+	cmd    *exec.Cmd
+	waited chan struct{}
+}
+
+type daemonOption func(*daemon)
+
+func withAuth(user, password string) daemonOption {
+	return func(d *daemon) { d.auth = "username=" + user + "\npassword=" + password }
+}
+
+func withExtra(extra string) daemonOption {
+	return func(d *daemon) { d.extra = extra }
+}
+
+var (
+	portsMu   sync.Mutex
+	portsUsed = map[int]bool{}
+)
+
+// freePort finds a port on 127.0.0.1 that nothing listens on and that no
+// other test of this run was given.
+func freePort(t *testing.T) int {
+	t.Helper()
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !portsUsed[port] {
+			portsUsed[port] = true
+			return port
+		}
+	}
+}
+
+func startDaemon(t *testing.T, opts ...daemonOption) *daemon {
+	t.Helper()
+	requireTools(t)
+	d := &daemon{dir: t.TempDir(), port: freePort(t)}
+	for _, o := range opts {
+		o(d)
+	}
+	if err := os.WriteFile(filepath.Join(d.dir, "notexec"), []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.conf = filepath.Join(d.dir, "supervisord.conf")
+	d.writeConfig(t, d.extra)
+	d.cmd = exec.Command(daemonBinary, "-n", "-c", d.conf)
+	d.cmd.Dir = d.dir
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	logs := &syncBuffer{}
+	d.cmd.Stdout, d.cmd.Stderr = logs, logs
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	d.waited = make(chan struct{})
+	go func() {
+		_ = d.cmd.Wait()
+		close(d.waited)
+	}()
+	t.Cleanup(d.stop)
+	d.waitUp(t, logs)
+	return d
+}
+
+// syncBuffer collects the daemon's output, written by exec's copying
+// goroutine and read by the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (d *daemon) writeConfig(t *testing.T, extra string) {
+	t.Helper()
+	tmpl, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ctl", "supervisord.conf.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.NewReplacer("@DIR@", d.dir, "@PORT@", strconv.Itoa(d.port), "@AUTH@", d.auth, "@EXTRA@", extra).Replace(string(tmpl))
+	if err := os.WriteFile(d.conf, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (d *daemon) url() string { return "http://127.0.0.1:" + strconv.Itoa(d.port) }
+
+func (d *daemon) socketURL() string { return "unix://" + filepath.Join(d.dir, "supervisor.sock") }
+
+// client returns an XML-RPC client with the daemon's credentials.
+func (d *daemon) client(t *testing.T) *xmlrpc.Client {
+	t.Helper()
+	opts := xmlrpc.ClientOptions{}
+	if d.auth != "" {
+		opts.Username, opts.Password = "bob", "secret"
+	}
+	c, err := xmlrpc.NewClient(d.url(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// waitUp polls until the daemon answers and its autostart programs have
+// left STARTING; a daemon that never comes up fails the test.
+func (d *daemon) waitUp(t *testing.T, logs *syncBuffer) {
+	t.Helper()
+	if logs == nil {
+		logs = &syncBuffer{}
+	}
+	c := d.client(t)
+	for range 400 {
+		select {
+		case <-d.waited:
+			t.Fatalf("daemon exited early:\n%s", logs.String())
+		default:
+		}
+		// The daemon that answers must be ours, not one that got the
+		// port first.
+		if pid, err := c.Call(context.Background(), "supervisor.getPID"); err == nil && pid != d.cmd.Process.Pid {
+			t.Fatalf("another daemon (pid %v) answers on port %d", pid, d.port)
+		}
+		v, err := c.Call(context.Background(), "supervisor.getAllProcessInfo")
+		if err == nil {
+			settled := true
+			for _, p := range v.([]any) {
+				if s := p.(map[string]any)["statename"]; s == "STARTING" || s == "BACKOFF" {
+					settled = false
+				}
+			}
+			if settled {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("daemon did not come up:\n%s", logs.String())
+}
+
+// waitDown waits until the daemon process is gone.
+func (d *daemon) waitDown(t *testing.T) {
+	t.Helper()
+	select {
+	case <-d.waited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("daemon did not exit")
+	}
+}
+
+func (d *daemon) stop() {
+	select {
+	case <-d.waited:
+		return
+	default:
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.waited:
+	case <-time.After(15 * time.Second):
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.waited
+	}
+}
+
+// call runs an XML-RPC call for test setup, ignoring faults.
+func (d *daemon) call(t *testing.T, method string, params ...any) any {
+	t.Helper()
+	v, err := d.client(t).Call(context.Background(), method, params...)
+	if err != nil && xmlrpc.FaultOf(err) == nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	return v
+}
+
+// result is what one client run printed.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
+}
+
+// runClient runs bin with args in dir, feeding stdin.
+func runClient(t *testing.T, bin, dir, stdin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			// Errorf, not Fatalf: this may run on a helper goroutine.
+			t.Errorf("running %s: %v", bin, err)
+		}
+		code = ee.ExitCode()
+	}
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+var normalizers = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`pid \d+, uptime \d+:\d\d:\d\d`), "pid N, uptime T"},
+	{regexp.MustCompile(`[A-Z][a-z]{2} \d\d? \d\d:\d\d [AP]M`), "DATE"},
+	{regexp.MustCompile(`(?m)^\d+$`), "N"},
+}
+
+// normalize removes what legitimately differs between two runs: program
+// paths, pids, uptimes and times.
+func normalize(s string) string {
+	s = strings.ReplaceAll(s, referenceClient, "PROG")
+	s = strings.ReplaceAll(s, ourClient, "PROG")
+	for _, n := range normalizers {
+		s = n.re.ReplaceAllString(s, n.with)
+	}
+	return s
+}
+
+// helpSkeleton keeps what must match in help text: the usage part of each
+// line (up to its last tab); lines without a tab must match exactly, except
+// the few whose sentence is ours. The sentences differ on purpose: we write
+// our own.
+func helpSkeleton(s string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		// In a piped shell, output follows the prompt on the same line.
+		prompt := ""
+		if rest, ok := strings.CutPrefix(line, "supervisor> "); ok {
+			prompt, line = "supervisor> ", rest
+		}
+		switch i := strings.LastIndexByte(line, '\t'); {
+		case i >= 0:
+			line = line[:i+1]
+		case strings.HasPrefix(line, "Note:"), strings.HasPrefix(line, "tail [-f] <name> [stdout|stderr] "):
+			line = strings.Fields(line)[0]
+		}
+		out = append(out, prompt+line)
+	}
+	return strings.Join(out, "\n")
+}
+
+// usageSkeleton keeps the parts of the -h text that users and scripts
+// rely on: the usage line and the option names.
+func usageSkeleton(s string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		switch {
+		case strings.HasPrefix(line, "Usage:"):
+			out = append(out, line)
+		case strings.HasPrefix(line, "-"):
+			head, _, _ := strings.Cut(line, " -- ")
+			out = append(out, head)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// compareClients runs both clients with args and fails on any difference
+// of stdout, stderr or exit status after normalisation. With setup, the
+// daemon is brought to the same state before each run.
+func compareClients(t *testing.T, dir, stdin string, env []string, mode textMode, setup func(), args ...string) {
+	t.Helper()
+	var want, got result
+	if setup != nil {
+		setup()
+		want = runClient(t, referenceClient, dir, stdin, env, args...)
+		setup()
+		got = runClient(t, ourClient, dir, stdin, env, args...)
+	} else {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			want = runClient(t, referenceClient, dir, stdin, env, args...)
+		}()
+		got = runClient(t, ourClient, dir, stdin, env, args...)
+		<-done
+	}
+	w, g := normalizeResult(want, mode), normalizeResult(got, mode)
+	if w != g {
+		t.Errorf("supervisorctl %s:\n=== reference\n%s\n=== ours\n%s", strings.Join(args, " "), want, got)
+	}
+}
+
+// textMode says how much of the output must match word for word.
+type textMode int
+
+const (
+	exact     textMode = iota
+	helpMode           // command help: usage columns only
+	usageMode          // -h: usage line and option names only
+)
+
+func normalizeResult(r result, mode textMode) string {
+	r.stdout, r.stderr = normalize(r.stdout), normalize(r.stderr)
+	switch mode {
+	case helpMode:
+		r.stdout = helpSkeleton(r.stdout)
+	case usageMode:
+		r.stdout = usageSkeleton(r.stdout)
+	}
+	return r.String()
+}
