@@ -32,6 +32,9 @@ var normalizers = []struct {
 	// supervisorctl's error lines name a file and line of the client's own
 	// Python code, which change with the Python version, not the daemon.
 	{regexp.MustCompile(`file: /\S+ line: \d+`), "file: <FILE> line: <LINE>"},
+	// Our configuration errors also name the line (docs/compatibility.md,
+	// "Error location"); Supervisor's name the file only.
+	{regexp.MustCompile(`(\(file: '[^']*'), line \d+\)`), "${1})"},
 	// Only printed when the daemon runs as root, which CI does and a
 	// developer may not.
 	{regexp.MustCompile(`(?m)^.*Supervisor is running as root.*\n`), ""},

@@ -59,10 +59,13 @@ func (d *Dispatcher) introspected(params []any) (Method, error) {
 	if err := args.Count(1, 1); err != nil {
 		return Method{}, err
 	}
-	name, err := args.String(0)
+	// Supervisor looks any value up among the method names, so a
+	// non-string is simply not found.
+	v, err := args.Any(0)
 	if err != nil {
 		return Method{}, err
 	}
+	name, _ := v.(string)
 	m, ok := d.lookup(name)
 	if !ok {
 		return Method{}, errdefs.New(errdefs.SignatureUnsupported, "")

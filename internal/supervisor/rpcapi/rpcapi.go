@@ -252,10 +252,14 @@ func (a *api) clearLog(_ context.Context, p []any) (any, error) {
 	if path == "" || !exists(path) {
 		return nil, errdefs.New(errdefs.NoFile, "")
 	}
+	// Supervisor logs this line before it reopens the file, so the line
+	// ends in the deleted file and the new one starts empty. The main log
+	// writes queued lines before it carries out Clear, which keeps that
+	// order.
+	a.log.Info("reopening log file")
 	if err := a.opts.MainLog.Clear(); err != nil {
 		return nil, errdefs.New(errdefs.Failed, "")
 	}
-	a.log.Info("reopening log file")
 	return true, nil
 }
 
