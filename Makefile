@@ -32,8 +32,10 @@ demo: build
 	@echo "demo: logs in $(DEMO_DIR); try: supervisorctl -s http://127.0.0.1:9001 status (Ctrl-C stops the demo)"
 	$(DEMO_DAEMON) -n -c docs/examples/demo.conf
 
-test: deps lint
-	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+# The benchmark harness test runs one short scenario against our daemon
+# (SUPVISORS_BENCH_A) and Debian's supervisord.
+test: deps lint build
+	SUPVISORS_BENCH_A=$(CURDIR)/bin/supvisord $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
 
 # deps installs what the tests need and is missing. It never upgrades.
 deps:
@@ -59,8 +61,13 @@ lint:
 	$(GO) vet ./...
 	staticcheck ./...
 
-bench:
-	$(GO) test -run XXX -bench . -benchmem ./...
+# bench runs every side-by-side scenario (ours as A, Debian's supervisord as
+# B) and writes the table to bin/bench-latest.md; then the Go
+# micro-benchmarks of the hot paths.
+bench: deps build
+	$(GO) build -o bin/supvisors-bench ./cmd/supvisors-bench
+	./bin/supvisors-bench -a ./bin/supvisord -b "$$(command -v supervisord)" -v -o bin/bench-latest.md -json bin/bench-latest.json
+	$(GO) test -run XXX -bench . -benchmem ./internal/xmlrpc ./internal/config ./internal/logs
 
 # Re-record the golden transcripts from Debian's supervisord, and check that
 # they are stable (the harness run against the daemon that recorded them).
