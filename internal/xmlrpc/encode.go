@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // The layout of every document (one element per line, as Python's
@@ -87,7 +89,8 @@ func appendDouble(dst []byte, f float64) []byte {
 	case math.IsNaN(f):
 		dst = append(dst, "nan"...)
 	default:
-		dst = strconv.AppendFloat(dst, f, 'g', -1, 64)
+		// Python's repr, so that our bytes equal xmlrpc.client's.
+		dst = pyfmt.AppendFloat(dst, f)
 	}
 	return append(dst, "</double></value>\n"...)
 }
