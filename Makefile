@@ -33,9 +33,11 @@ demo: build
 	$(DEMO_DAEMON) -n -c docs/examples/demo.conf
 
 # The benchmark harness test runs one short scenario against our daemon
-# (SUPVISORS_BENCH_A) and Debian's supervisord.
+# (SUPVISORS_BENCH_A) and Debian's supervisord. The supvisorsctl comparison
+# runs twice: against Debian's supervisord, then against ours.
 test: deps lint build
 	SUPVISORS_BENCH_A=$(CURDIR)/bin/supvisord $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	SUPVISORS_TEST_DAEMON=$(CURDIR)/bin/supvisord $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./internal/ctl/
 
 # deps installs what the tests need and is missing. It never upgrades.
 deps:

@@ -240,6 +240,16 @@ func (s *OSSpawner) Spawn(spec SpawnSpec) (Child, error) {
 	closeAll(childEnds...)
 	c.proc = proc
 	c.pid = proc.Pid
+	if s.opts.Reaper == nil {
+		if fd, err := openPidfd(c.pid); err == nil {
+			// Wait uses our pidfd: release the one os.Process may hold,
+			// so that a child costs no more descriptors than before.
+			c.pidfd = fd
+			proc.Release()
+			c.proc = nil
+		}
+		// Otherwise Wait blocks a thread in os.Process.Wait.
+	}
 	return c, nil
 }
 
@@ -262,6 +272,7 @@ type osChild struct {
 	stdout *os.File
 	stderr *os.File
 	reaped <-chan syscall.WaitStatus // Reaper mode
+	pidfd  *os.File                  // otherwise, when the kernel gives one (pidfd.go)
 }
 
 func (c *osChild) PID() int { return c.pid }
@@ -294,6 +305,18 @@ func (c *osChild) Wait() syscall.WaitStatus {
 	if c.reaped != nil {
 		ws := <-c.reaped
 		c.proc.Release()
+		return ws
+	}
+	if c.pidfd != nil {
+		ws, err := waitPidfd(c.pidfd, c.pid)
+		c.pidfd = nil
+		if errors.Is(err, errNotPollable) {
+			ws, err = waitBlocking(c.pid)
+		}
+		if err != nil {
+			// ECHILD: someone else reaped it; report an unknown death.
+			return syscall.WaitStatus(0xffff)
+		}
 		return ws
 	}
 	for {

@@ -86,7 +86,10 @@ func helperDaemon(die bool) {
 	select {}
 }
 
-// helperReaper runs a subreaper whose child leaves an orphan behind.
+// helperReaper runs a subreaper whose child leaves an orphan behind. The
+// orphan lives until its parent was reaped (kill -0 succeeds on a zombie)
+// and does not hold the output pipe, so that the parent's exit is
+// reported first.
 func helperReaper() {
 	log := slog.New(slog.NewTextHandler(os.Stdout, nil))
 	r, err := StartReaper(log, true)
@@ -95,7 +98,7 @@ func helperReaper() {
 		os.Exit(1)
 	}
 	sp := NewOSSpawner(OSSpawnerOptions{Reaper: r})
-	c, err := sp.Spawn(SpawnSpec{Name: "parent", Path: "/bin/sh", Argv: []string{"sh", "-c", "sleep 0.2 & exit 7"}, Env: os.Environ(), Umask: -1, UID: -1, GID: -1})
+	c, err := sp.Spawn(SpawnSpec{Name: "parent", Path: "/bin/sh", Argv: []string{"sh", "-c", "(while kill -0 $$ 2>/dev/null; do sleep 0.05; done) >/dev/null 2>&1 & exit 7"}, Env: os.Environ(), Umask: -1, UID: -1, GID: -1})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)

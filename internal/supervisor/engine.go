@@ -107,8 +107,14 @@ type Supervisor struct {
 
 	// Owned by the loop goroutine (and by New before Run).
 	cfg    *config.Config    // the last configuration read (New or ReloadConfig)
-	groups map[string]*group // the active groups
+	groups map[string]*group // the active groups; call groupsChanged after any change
 	dirty  bool              // the table changed since the last snapshot
+	// groupOrder (groups by priority, name) and viewOrder (processes by
+	// group name, process name) are computed once per change of groups,
+	// not once per loop pass or per snapshot: with hundreds of programs,
+	// sorting on every exit made a stop-all quadratic. nil: to recompute.
+	groupOrder []*group
+	viewOrder  []*proc
 	// stopping is set once the mood dropped; stopGroups are the groups the
 	// ordered stop has still to finish, the last one being stopped now.
 	stopping    bool
@@ -347,7 +353,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case f := <-s.reqs:
 			f()
 		case ex := <-s.exits:
+			// Take every exit already reaped in this one pass, as
+			// Supervisor's reap() collects all waitable children before its
+			// next transitions: a stop-all then costs a few passes, not one
+			// pass (and one snapshot) per child.
 			s.handleExit(ex)
+			s.drainExits()
 		case c := <-s.listenerOut:
 			s.handleListenerOutput(c)
 		case <-timer.C:
@@ -391,8 +402,20 @@ func (s *Supervisor) drainExits() {
 	}
 }
 
-// sortedGroups returns the active groups by (priority, name).
+// groupsChanged forgets the orders derived from the active groups; every
+// change of s.groups must call it.
+func (s *Supervisor) groupsChanged() {
+	s.groupOrder = nil
+	s.viewOrder = nil
+	s.dirty = true
+}
+
+// sortedGroups returns the active groups by (priority, name). The slice is
+// shared until the next change of groups: callers must not modify it.
 func (s *Supervisor) sortedGroups() []*group {
+	if s.groupOrder != nil || len(s.groups) == 0 {
+		return s.groupOrder
+	}
 	gs := make([]*group, 0, len(s.groups))
 	for _, g := range s.groups {
 		gs = append(gs, g)
@@ -400,7 +423,25 @@ func (s *Supervisor) sortedGroups() []*group {
 	slices.SortFunc(gs, func(a, b *group) int {
 		return cmp.Or(cmp.Compare(a.cfg.Priority, b.cfg.Priority), cmp.Compare(a.cfg.Name, b.cfg.Name))
 	})
+	s.groupOrder = gs
 	return gs
+}
+
+// snapshotOrder returns every active process by (group name, process
+// name), the order of the snapshot. Shared like sortedGroups.
+func (s *Supervisor) snapshotOrder() []*proc {
+	if s.viewOrder != nil || len(s.groups) == 0 {
+		return s.viewOrder
+	}
+	var ps []*proc
+	for _, g := range s.groups {
+		ps = append(ps, g.procs...)
+	}
+	slices.SortFunc(ps, func(a, b *proc) int {
+		return cmp.Or(cmp.Compare(a.group.cfg.Name, b.group.cfg.Name), cmp.Compare(a.cfg.Name, b.cfg.Name))
+	})
+	s.viewOrder = ps
+	return ps
 }
 
 // step is one pass of Supervisor's main loop: transitions of every process
@@ -409,7 +450,7 @@ func (s *Supervisor) step(now time.Time) {
 	moodRunning := s.moodRunning()
 	if !moodRunning && !s.stopping {
 		s.stopping = true
-		s.stopGroups = s.sortedGroups()
+		s.stopGroups = slices.Clone(s.sortedGroups())
 		s.publish(events.SupervisorState{Running: false})
 	}
 	for _, g := range s.sortedGroups() {

@@ -37,20 +37,18 @@ type tableSnapshot struct {
 }
 
 // publishSnapshot copies the table for readers (loop goroutine, or New).
+// It runs after every loop pass that changed something, so it only copies:
+// the order is computed once per change of groups (snapshotOrder).
 func (s *Supervisor) publishSnapshot() {
-	var views []procView
-	for _, g := range s.groups {
-		for _, p := range g.procs {
-			views = append(views, procView{
-				name: p.cfg.Name, group: g.cfg.Name,
-				stdoutPath: p.stdoutPath, stderrPath: p.stderrPath,
-				snap: p.m.Snapshot(),
-			})
+	order := s.snapshotOrder()
+	views := make([]procView, len(order))
+	for i, p := range order {
+		views[i] = procView{
+			name: p.cfg.Name, group: p.group.cfg.Name,
+			stdoutPath: p.stdoutPath, stderrPath: p.stderrPath,
+			snap: p.m.Snapshot(),
 		}
 	}
-	slices.SortFunc(views, func(a, b procView) int {
-		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.name, b.name))
-	})
 	s.snapshot.Store(&tableSnapshot{procs: views})
 }
 

@@ -396,8 +396,8 @@ func (s *Supervisor) RemoveProcessGroup(name string) error {
 		}
 		s.dropPool(g)
 		delete(s.groups, name)
+		s.groupsChanged()
 		g.close()
-		s.dirty = true
 		s.publish(events.ProcessGroup{Added: false, GroupName: name})
 	}); cerr != nil {
 		return cerr

@@ -156,7 +156,7 @@ func (s *Supervisor) addGroup(gc *config.Group) (*group, error) {
 		s.newPool(g)
 	}
 	s.groups[gc.Name] = g
-	s.dirty = true
+	s.groupsChanged()
 	s.publish(events.ProcessGroup{Added: true, GroupName: gc.Name})
 	return g, nil
 }
