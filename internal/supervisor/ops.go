@@ -1,9 +1,11 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"time"
 
@@ -158,35 +160,51 @@ func (s *Supervisor) StopProcess(ctx context.Context, name string, wait bool) er
 	return s.singleProc(ctx, name, wait, s.stopProc)
 }
 
+// resultBatchWindow is how long a batch of waited results stays open: the
+// longest time between two polls of a waiting call in Supervisor's main
+// loop.
+const resultBatchWindow = time.Second
+
 // manyProcs runs op on the processes selected (on the loop) by pick, and
-// gathers the results: immediate ones first, then the waited ones in
-// order of completion.
+// gathers the results: immediate ones first, then the waited ones.
+//
+// Supervisor polls a waiting group call once per main-loop pass and, in
+// each pass, reports the processes found finished in the order it acted on
+// them. Completions are gathered the same way here: a batch opens with the
+// first completion and closes when every process is done or after
+// resultBatchWindow; each batch is reported in action order. Processes that
+// stop together are therefore listed in a stable order, and a slow one
+// (killed after stopwaitsecs) after the quick ones, as Supervisor lists
+// them.
 func (s *Supervisor) manyProcs(ctx context.Context, wait bool, pick func() ([]*proc, error), want func(*proc) bool,
 	op func(context.Context, *proc, bool, func(error)) (bool, error)) ([]Result, error) {
 	if !s.moodRunning() {
 		return nil, errShutdown()
 	}
+	type done struct {
+		order  int
+		result Result
+	}
 	var results []Result
 	var pickErr error
 	var pending int
-	var ch chan Result
+	var ch chan done
 	if cerr := s.call(func() {
 		procs, err := pick()
 		if err != nil {
 			pickErr = err
 			return
 		}
-		ch = make(chan Result, len(procs))
-		for _, p := range procs {
+		ch = make(chan done, len(procs))
+		for i, p := range procs {
 			if !want(p) {
 				continue
 			}
-			p := p
 			isPending, err := op(ctx, p, wait, func(e error) {
 				if e != nil {
-					ch <- errResult(p, e)
+					ch <- done{i, errResult(p, e)}
 				} else {
-					ch <- okResult(p)
+					ch <- done{i, okResult(p)}
 				}
 			})
 			switch {
@@ -204,16 +222,40 @@ func (s *Supervisor) manyProcs(ctx context.Context, wait bool, pick func() ([]*p
 	if pickErr != nil {
 		return nil, pickErr
 	}
-	for ; pending > 0; pending-- {
+	var batch []done
+	var window *time.Timer
+	var windowC <-chan time.Time
+	flush := func() {
+		slices.SortFunc(batch, func(a, b done) int { return cmp.Compare(a.order, b.order) })
+		for _, d := range batch {
+			results = append(results, d.result)
+		}
+		batch = batch[:0]
+		if window != nil {
+			window.Stop()
+			window, windowC = nil, nil
+		}
+	}
+	for pending > 0 {
 		select {
-		case r := <-ch:
-			results = append(results, r)
+		case d := <-ch:
+			pending--
+			batch = append(batch, d)
+			if window == nil {
+				window = time.NewTimer(resultBatchWindow)
+				windowC = window.C
+			}
+		case <-windowC:
+			flush()
 		case <-ctx.Done():
+			flush()
 			return results, ctx.Err()
 		case <-s.loopDone:
+			flush()
 			return results, errShutdown()
 		}
 	}
+	flush()
 	if results == nil {
 		results = []Result{}
 	}

@@ -183,3 +183,30 @@ func TestRereadAddRemove(t *testing.T) {
 		t.Errorf("config info logfiles %v", got)
 	}
 }
+
+// Processes that stop together are reported in the order they were acted
+// on, as Supervisor reports those it finds stopped in one poll; one that
+// needs SIGKILL after stopwaitsecs comes after them.
+func TestGroupResultsInActionOrder(t *testing.T) {
+	stubborn := func(p *config.Process) { p.Stopwaitsecs = 2 }
+	cfg := cfgOf(t, groupOf("g", 1,
+		prog("a", "sh -c 'trap \"\" TERM; exec sleep 100'", stubborn),
+		prog("b", "sleep 100"), prog("c", "sleep 100"), prog("d", "sleep 100")))
+	h := start(t, cfg)
+	for round := range 3 {
+		if _, err := h.s.StartProcessGroup(h.ctx, "g", true); err != nil {
+			t.Fatal(err)
+		}
+		res, err := h.s.StopProcessGroup(h.ctx, "g", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range res {
+			got = append(got, r.Name)
+		}
+		if strings.Join(got, ",") != "b,c,d,a" {
+			t.Errorf("round %d: results %v, want b,c,d,a", round, got)
+		}
+	}
+}
