@@ -30,6 +30,9 @@ var (
 		"re-record testdata/golden/*.txt by running the scripts against "+referenceDaemon)
 	daemonFlag = flag.String("daemon", "",
 		"daemon binary to compare with the goldens (default: build ./cmd/supvisord)")
+	ctlFlag = flag.String("ctl", referenceCtl,
+		"client that runs the ctl steps: Debian's supervisorctl records the goldens; "+
+			"our supvisorsctl must print the same")
 )
 
 // Bounds of every poll in the harness. They are deadlines for a stuck
@@ -87,12 +90,15 @@ func daemonUnderTest(t *testing.T) string {
 // missing: `make deps` installs them.
 func requireReferenceTools(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{referenceCtl, systemPython} {
+	for _, tool := range []string{referenceCtl, *ctlFlag, systemPython} {
 		if _, err := os.Stat(tool); err != nil {
 			t.Fatalf("%s is missing (run `make deps`): %v", tool, err)
 		}
 	}
 	if *update {
+		if *ctlFlag != referenceCtl {
+			t.Fatalf("goldens are recorded with %s, not %s", referenceCtl, *ctlFlag)
+		}
 		if _, err := os.Stat(referenceDaemon); err != nil {
 			t.Fatalf("%s is missing (run `make deps`): %v", referenceDaemon, err)
 		}
@@ -271,7 +277,7 @@ func (r *caseRun) expand(args []string) []string {
 }
 
 func (r *caseRun) ctlArgs(args []string) []string {
-	return append([]string{referenceCtl, "-c", r.conf}, args...)
+	return append([]string{*ctlFlag, "-c", r.conf}, args...)
 }
 
 // writeConfig renders fixture.conf with the given flags (+name sets, -name
