@@ -103,6 +103,25 @@ func NewClient(rawURL string, opts ClientOptions) (*Client, error) {
 // Call invokes method with params. A fault answered by the server is
 // returned as a *Fault error.
 func (c *Client) Call(ctx context.Context, method string, params ...any) (any, error) {
+	return c.roundTrip(ctx, method, params, func(r io.Reader) (any, error) {
+		return DecodeResponse(r, c.opts.MaxResponseBytes)
+	})
+}
+
+// CallRaw invokes method with params and returns the response document
+// undecoded (HTTP errors are still errors). Load generators use it so that
+// what they measure is the server, not the decoding of its answers.
+func (c *Client) CallRaw(ctx context.Context, method string, params ...any) ([]byte, error) {
+	v, err := c.roundTrip(ctx, method, params, func(r io.Reader) (any, error) {
+		return io.ReadAll(io.LimitReader(r, c.opts.MaxResponseBytes))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]byte), nil
+}
+
+func (c *Client) roundTrip(ctx context.Context, method string, params []any, read func(io.Reader) (any, error)) (any, error) {
 	body, err := AppendCall(make([]byte, 0, 512), method, params)
 	if err != nil {
 		return nil, err
@@ -132,7 +151,7 @@ func (c *Client) Call(ctx context.Context, method string, params ...any) (any, e
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "xml") {
 		return nil, fmt.Errorf("xmlrpc: unexpected response Content-Type %q", ct)
 	}
-	return DecodeResponse(resp.Body, c.opts.MaxResponseBytes)
+	return read(resp.Body)
 }
 
 // Close drops the idle connections.

@@ -267,13 +267,23 @@ func TestProcessInfoStructs(t *testing.T) {
 	if desc, _ := info.Get("description"); !strings.HasPrefix(desc.(string), "pid ") {
 		t.Errorf("description = %q", desc)
 	}
-	all := f.mustCall(t, "supervisor.getAllProcessInfo").([]any)
+	all := f.mustCall(t, "supervisor.getAllProcessInfo").([]processInfoWire)
 	var names []string
 	for _, v := range all {
-		s := v.(xmlrpc.Struct)
-		g, _ := s.Get("group")
-		n, _ := s.Get("name")
-		names = append(names, fmt.Sprint(g, ":", n))
+		names = append(names, v.Group+":"+v.Name)
+	}
+	// Both forms of the struct are written with the same bytes.
+	for _, v := range all {
+		info, err := f.s.ProcessInfo(v.Group + ":" + v.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Now, info.Description = v.Now, v.Description
+		wantDoc, err1 := xmlrpc.AppendResponse(nil, processInfoStruct(info))
+		gotDoc, err2 := xmlrpc.AppendResponse(nil, v)
+		if err1 != nil || err2 != nil || string(gotDoc) != string(wantDoc) {
+			t.Errorf("getAllProcessInfo member %s:\n%s\nwant\n%s (%v %v)", v.Name, gotDoc, wantDoc, err1, err2)
+		}
 	}
 	if want := []string{"echo:echo", "grp:quiet", "sl:sl"}; !slices.Equal(names, want) {
 		t.Errorf("getAllProcessInfo order = %v, want %v", names, want)
