@@ -34,10 +34,13 @@ demo: build
 
 # The benchmark harness test runs one short scenario against our daemon
 # (SUPVISORS_BENCH_A) and Debian's supervisord. The supvisorsctl comparison
-# runs twice: against Debian's supervisord, then against ours.
+# runs twice: against Debian's supervisord, then against ours; and the
+# golden transcripts are replayed a second time with supvisorsctl as the
+# client.
 test: deps lint build
 	SUPVISORS_BENCH_A=$(CURDIR)/bin/supvisord $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
 	SUPVISORS_TEST_DAEMON=$(CURDIR)/bin/supvisord $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./internal/ctl/
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./e2e/ -ctl=$(CURDIR)/bin/supvisorsctl
 
 # deps installs what the tests need and is missing. It never upgrades.
 deps:

@@ -238,3 +238,23 @@ func TestLineDiff(t *testing.T) {
 		t.Error("equal texts give a diff")
 	}
 }
+
+// Help texts are laid out as `syntax<TABs>sentence` lines, continuation
+// lines starting with tabs, and a few notes; helpLayout keeps the syntax
+// and the tabs and drops the sentences, so that two clients whose help
+// says the same things in other words compare equal.
+var helpSentences = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`(?m)^([^\t\n]*\t+)[^\t\n]+$`), "${1}<help>"},
+	{regexp.MustCompile(`(?m)^Note: .*$`), "Note: <help>"},
+	{regexp.MustCompile(`(?m)^(tail \[-f\] <name> \[stdout\|stderr\]) \(.*\)$`), "${1} (<help>)"},
+}
+
+func helpLayout(s string) string {
+	for _, h := range helpSentences {
+		s = h.re.ReplaceAllString(s, h.repl)
+	}
+	return s
+}
