@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // valueError is a conversion failure whose text is Supervisor's (or
@@ -28,7 +30,7 @@ type intLiteralError struct {
 }
 
 func (e intLiteralError) Error() string {
-	return fmt.Sprintf("invalid literal for int() with base %d: %s", e.base, pyRepr(e.s))
+	return fmt.Sprintf("invalid literal for int() with base %d: %s", e.base, pyfmt.Repr(e.s))
 }
 
 // pyInt parses like Python's int(s, base) for base 10 or 8: surrounding
@@ -101,7 +103,7 @@ func boolean(s string) (bool, error) {
 	case "no", "false", "off", "0":
 		return false, nil
 	}
-	return false, valueErrorf("not a valid boolean value: %s", pyRepr(s))
+	return false, valueErrorf("not a valid boolean value: %s", pyfmt.Repr(s))
 }
 
 // byteSize is Supervisor's byte_size: an int with an optional KB/MB/GB
@@ -145,7 +147,7 @@ func processOrGroupName(name string) (string, error) {
 	s := pyStrip(name)
 	for _, c := range []string{" ", ":", "/"} {
 		if strings.Contains(s, c) {
-			return "", valueErrorf("Invalid name: %s because of character: %s", pyRepr(name), pyRepr(c))
+			return "", valueErrorf("Invalid name: %s because of character: %s", pyfmt.Repr(name), pyfmt.Repr(c))
 		}
 	}
 	return s, nil
@@ -172,7 +174,7 @@ func listOfExitcodes(s string) ([]int, error) {
 	for _, p := range strings.Split(s, ",") {
 		n, err := pyInt(p, 10)
 		if err != nil || n < 0 || n > 255 {
-			return nil, valueErrorf("not a valid list of exit codes: %s", pyRepr(s))
+			return nil, valueErrorf("not a valid list of exit codes: %s", pyfmt.Repr(s))
 		}
 		codes = append(codes, int(n))
 	}
@@ -190,7 +192,7 @@ func autoRestart(s string) (AutoRestart, error) {
 	case "unexpected":
 		return AutoRestartUnexpected, nil
 	}
-	return 0, valueErrorf("invalid 'autorestart' value %s", pyRepr(v))
+	return 0, valueErrorf("invalid 'autorestart' value %s", pyfmt.Repr(v))
 }
 
 // loggingLevel is Supervisor's logging_level.
@@ -211,7 +213,7 @@ func loggingLevel(s string) (Level, error) {
 	case "blather":
 		return LevelBlather, nil
 	}
-	return 0, valueErrorf("bad logging level name %s", pyRepr(s))
+	return 0, valueErrorf("bad logging level name %s", pyfmt.Repr(s))
 }
 
 // expandUser is os.path.expanduser for "~" and "~user" prefixes.
@@ -356,7 +358,7 @@ func inetAddress(s string) (string, int, error) {
 	if i := strings.LastIndex(s, ":"); i >= 0 {
 		host, s = s[:i], s[i+1:]
 		if s == "" {
-			return "", 0, valueErrorf("no port number specified in %s", pyRepr(s))
+			return "", 0, valueErrorf("no port number specified in %s", pyfmt.Repr(s))
 		}
 		n, err := portNumber(s)
 		if err != nil {
@@ -367,7 +369,7 @@ func inetAddress(s string) (string, int, error) {
 	} else {
 		n, err := portNumber(s)
 		if err != nil {
-			return "", 0, valueErrorf("not a valid port number: %s ", pyRepr(s))
+			return "", 0, valueErrorf("not a valid port number: %s ", pyfmt.Repr(s))
 		}
 		port = n
 	}

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // Error is a configuration problem. Msg is Supervisor's own wording for the
@@ -36,10 +38,10 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Msg)
 	if e.Section != "" {
-		fmt.Fprintf(&b, " in section %s", pyRepr(e.Section))
+		fmt.Fprintf(&b, " in section %s", pyfmt.Repr(e.Section))
 	}
 	if e.File != "" && !e.selfLocated {
-		fmt.Fprintf(&b, " (file: %s", pyRepr(e.File))
+		fmt.Fprintf(&b, " (file: %s", pyfmt.Repr(e.File))
 		if e.Line > 0 {
 			fmt.Fprintf(&b, ", line %d", e.Line)
 		}

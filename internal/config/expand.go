@@ -5,8 +5,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // expVal is a value available to %-expansion: Supervisor passes strings,
@@ -74,15 +75,15 @@ func expandScope(s string, vars scope, name string) (string, error) {
 	if ke, ok := err.(keyError); ok {
 		names := vars.names()
 		return "", valueErrorf("Format string %s for %s contains names (%s) which cannot be expanded. Available names: %s",
-			pyRepr(s), pyRepr(name), pyRepr(string(ke)), strings.Join(names, ", "))
+			pyfmt.Repr(s), pyfmt.Repr(name), pyfmt.Repr(string(ke)), strings.Join(names, ", "))
 	}
-	return "", valueErrorf("Format string %s for %s is badly formatted: %s", pyRepr(s), pyRepr(name), err.Error())
+	return "", valueErrorf("Format string %s for %s is badly formatted: %s", pyfmt.Repr(s), pyfmt.Repr(name), err.Error())
 }
 
 // keyError is a %(name) that is not in the mapping.
 type keyError string
 
-func (k keyError) Error() string { return pyRepr(string(k)) }
+func (k keyError) Error() string { return pyfmt.Repr(string(k)) }
 
 // formatError carries the text Python's formatter raises.
 type formatError string
@@ -181,7 +182,7 @@ func pyFormat(s string, vars scope) (string, error) {
 		}
 		consumed = true
 		if !strings.ContainsRune("sradiuoxXeEfFgGc", conv) {
-			return "", formatError(fmt.Sprintf("unsupported format character %s (0x%x) at index %d", pyRepr(string(conv)), conv, i))
+			return "", formatError(fmt.Sprintf("unsupported format character %s (0x%x) at index %d", pyfmt.Repr(string(conv)), conv, i))
 		}
 		if !hasKey {
 			switch conv {
@@ -231,7 +232,7 @@ func formatOne(v expVal, flags, width, prec string, conv rune) (string, error) {
 		case conv == 's':
 			s = v.s
 		case conv == 'r':
-			s = pyRepr(v.s)
+			s = pyfmt.Repr(v.s)
 		default:
 			s = pyASCII(v.s)
 		}
@@ -331,60 +332,9 @@ func formatInt(n int, flags, width, prec string, base int, prefix string, alt bo
 	}
 }
 
-// pyRepr renders s as Python's repr() of a str, so that messages quote
-// names exactly as Supervisor does.
-func pyRepr(s string) string {
-	quote := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x7f:
-			b.WriteRune(r)
-		case !pyPrintable(r):
-			switch {
-			case r <= 0xff:
-				fmt.Fprintf(&b, `\x%02x`, r)
-			case r <= 0xffff:
-				fmt.Fprintf(&b, `\u%04x`, r)
-			default:
-				fmt.Fprintf(&b, `\U%08x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
-}
-
-// pyPrintable approximates Python's str.isprintable for one character:
-// separators other than the plain space and the "other" categories are not
-// printable.
-func pyPrintable(r rune) bool {
-	if r == ' ' {
-		return true
-	}
-	return !unicode.In(r, unicode.Z, unicode.C)
-}
-
 // pyASCII is Python's ascii(): repr with every non-ASCII character escaped.
 func pyASCII(s string) string {
-	r := pyRepr(s)
+	r := pyfmt.Repr(s)
 	var b strings.Builder
 	for _, c := range r {
 		switch {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // EventTypeNames are the event type names an [eventlistener:x] events=
@@ -267,7 +269,7 @@ func (l *loader) fcgiGroup(sec *iniSection) (*Group, error) {
 		if !strings.HasPrefix(path, "/") {
 			// Supervisor builds this ValueError with two arguments, so its
 			// text is the tuple's repr.
-			return nil, sockErr(fmt.Sprintf("(%s, %s)", pyRepr("Unix socket path %s is not an absolute path"), pyRepr(path)))
+			return nil, sockErr(fmt.Sprintf("(%s, %s)", pyfmt.Repr("Unix socket path %s is not an absolute path"), pyfmt.Repr(path)))
 		}
 		sock.URL = "unix://" + l.normalizePath(path)
 		if !ownerSet && procUID >= 0 && procUID != os.Getuid() {
@@ -282,7 +284,7 @@ func (l *loader) fcgiGroup(sec *iniSection) (*Group, error) {
 		}
 		m := tcpSocketRE.FindStringSubmatch(url)
 		if m == nil {
-			return nil, sockErr(fmt.Sprintf("(%s, %s)", pyRepr("Bad socket format %s"), pyRepr(url)))
+			return nil, sockErr(fmt.Sprintf("(%s, %s)", pyfmt.Repr("Bad socket format %s"), pyfmt.Repr(url)))
 		}
 		port, err := portNumber(m[2])
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // defaultSection is the name of the section whose keys every other section
@@ -177,14 +179,14 @@ func (d *iniDoc) parseIni(name string, data []byte) error {
 		}
 		if cursect == nil {
 			return &Error{File: name, Line: lineno, selfLocated: true, Msg: fmt.Sprintf(
-				"File contains no section headers.\nfile: %s, line: %d\n%s", pyRepr(name), lineno, pyRepr(line))}
+				"File contains no section headers.\nfile: %s, line: %d\n%s", pyfmt.Repr(name), lineno, pyfmt.Repr(line))}
 		}
 		key, val, ok := matchOption(value)
 		if !ok || key == "" {
 			if parseErr == nil {
-				parseErr = &Error{File: name, Line: lineno, selfLocated: true, Msg: "Source contains parsing errors: " + pyRepr(name)}
+				parseErr = &Error{File: name, Line: lineno, selfLocated: true, Msg: "Source contains parsing errors: " + pyfmt.Repr(name)}
 			}
-			parseErr.Msg += fmt.Sprintf("\n\t[line %2d]: %s", lineno, pyRepr(line))
+			parseErr.Msg += fmt.Sprintf("\n\t[line %2d]: %s", lineno, pyfmt.Repr(line))
 			if !ok {
 				continue
 			}

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // LoadOptions carries what the supervisord command line overrides and the
@@ -358,7 +360,7 @@ func (l *loader) checkOverrides() error {
 			continue
 		}
 		if err := s.conv(s.v); err != nil {
-			return &Error{Option: s.name, Msg: fmt.Sprintf("invalid value for %s %s: %s", s.flag, pyRepr(s.v), err)}
+			return &Error{Option: s.name, Msg: fmt.Sprintf("invalid value for %s %s: %s", s.flag, pyfmt.Repr(s.v), err)}
 		}
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // signalsByName maps every name Python's signal module exposes with a "SIG"
@@ -46,13 +48,13 @@ func ParseSignal(value string) (syscall.Signal, error) {
 		}
 		s, ok := signalsByName[name]
 		if !ok {
-			return 0, valueErrorf("value %s is not a valid signal name", pyRepr(value))
+			return 0, valueErrorf("value %s is not a valid signal name", pyfmt.Repr(value))
 		}
 		sig = s
 	} else {
 		sig = syscall.Signal(n)
 		if _, ok := signalNames[sig]; !ok && sig != 0 || int64(sig) != n {
-			return 0, valueErrorf("value %s is not a valid signal number", pyRepr(value))
+			return 0, valueErrorf("value %s is not a valid signal number", pyfmt.Repr(value))
 		}
 	}
 	return sig, nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // TestPyFormat pins %-expansion results and errors; the expected texts come
@@ -87,8 +89,8 @@ func TestPyRepr(t *testing.T) {
 		`back\slash`: `'back\\slash'`,
 	}
 	for in, want := range tests {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		if got := pyfmt.Repr(in); got != want {
+			t.Errorf("pyfmt.Repr(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // Process state codes the client needs (Supervisor's ProcessStates).
@@ -119,7 +120,7 @@ func (p *defaultPlugin) tail(ctx context.Context, arg string) error {
 	default:
 		name, channel = args[0], strings.ToLower(args[len(args)-1])
 		if channel != "stderr" && channel != "stdout" {
-			p.out("Error: bad channel " + pyRepr(channel))
+			p.out("Error: bad channel " + pyfmt.Repr(channel))
 			p.ctl.SetExitStatus(ExitGeneric)
 			return nil
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -90,7 +91,7 @@ func pythonize(err error) *pyError {
 
 // faultRepr is str() of a Python xmlrpc.client.Fault.
 func faultRepr(f *xmlrpc.Fault) string {
-	return fmt.Sprintf("<Fault %d: %s>", int(f.Code), pyRepr(f.String))
+	return fmt.Sprintf("<Fault %d: %s>", int(f.Code), pyfmt.Repr(f.String))
 }
 
 // errnoMessage is str() of a Python OSError: "[Errno N] Strerror".

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // iniFile is the part of Python's RawConfigParser (strict=False, inline
@@ -117,11 +119,11 @@ func parseINI(r io.Reader, source string) (*iniFile, error) {
 			continue
 		}
 		if cur == nil {
-			return nil, usageErrorf("File contains no section headers.\nfile: %s, line: %d\n%s", pyRepr(source), lineno, pyRepr(line+"\n"))
+			return nil, usageErrorf("File contains no section headers.\nfile: %s, line: %d\n%s", pyfmt.Repr(source), lineno, pyfmt.Repr(line+"\n"))
 		}
 		i := strings.IndexAny(value, "=:")
 		if i <= 0 {
-			bad = append(bad, fmt.Sprintf("\n\t[line %2d]: %s", lineno, pyRepr(line+"\n")))
+			bad = append(bad, fmt.Sprintf("\n\t[line %2d]: %s", lineno, pyfmt.Repr(line+"\n")))
 			curKey = ""
 			continue
 		}
@@ -136,7 +138,7 @@ func parseINI(r io.Reader, source string) (*iniFile, error) {
 		return nil, err
 	}
 	if len(bad) > 0 {
-		return nil, usageErrorf("Source contains parsing errors: %s%s", pyRepr(source), strings.Join(bad, ""))
+		return nil, usageErrorf("Source contains parsing errors: %s%s", pyfmt.Repr(source), strings.Join(bad, ""))
 	}
 	return f, nil
 }
@@ -173,18 +175,18 @@ func expandPercent(s string, vars map[string]string, option string) (string, err
 		}
 		if i+1 >= len(s) || s[i+1] != '(' {
 			return "", usageErrorf("Format string %s for %s is badly formatted: %s",
-				pyRepr(s), pyRepr(option), "incomplete format")
+				pyfmt.Repr(s), pyfmt.Repr(option), "incomplete format")
 		}
 		end := strings.IndexByte(s[i+2:], ')')
 		if end < 0 {
 			return "", usageErrorf("Format string %s for %s is badly formatted: %s",
-				pyRepr(s), pyRepr(option), "incomplete format key")
+				pyfmt.Repr(s), pyfmt.Repr(option), "incomplete format key")
 		}
 		name := s[i+2 : i+2+end]
 		j := i + 2 + end + 1
 		if j >= len(s) || s[j] != 's' {
 			return "", usageErrorf("Format string %s for %s is badly formatted: %s",
-				pyRepr(s), pyRepr(option), "unsupported format character")
+				pyfmt.Repr(s), pyfmt.Repr(option), "unsupported format character")
 		}
 		v, ok := vars[name]
 		if !ok {
@@ -194,51 +196,12 @@ func expandPercent(s string, vars map[string]string, option string) (string, err
 			}
 			sort.Strings(names)
 			return "", usageErrorf("Format string %s for %s contains names (%s) which cannot be expanded. Available names: %s",
-				pyRepr(s), pyRepr(option), pyRepr(name), strings.Join(names, ", "))
+				pyfmt.Repr(s), pyfmt.Repr(option), pyfmt.Repr(name), strings.Join(names, ", "))
 		}
 		b.WriteString(v)
 		i = j
 	}
 	return b.String(), nil
-}
-
-// pyRepr quotes s as Python's repr() quotes a str.
-func pyRepr(s string) string {
-	quote := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r == unicode.ReplacementChar:
-			b.WriteString(`\ufffd`)
-		case !unicode.IsPrint(r) && r > 0x7f:
-			if r <= 0xff {
-				fmt.Fprintf(&b, `\x%02x`, r)
-			} else if r <= 0xffff {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				fmt.Fprintf(&b, `\U%08x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
 }
 
 // usageErrorf builds a configuration error whose text is Supervisor's,

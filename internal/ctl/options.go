@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // DefaultServerURL is where supervisorctl looks for a daemon when neither
@@ -260,10 +262,10 @@ func parseOptions(progName string, args []string, environ []string) (*Options, e
 			return nil, errHelp
 		}
 		if p.def.setting == "serverurl" && !validURL(p.value) {
-			return nil, &usageError{fmt.Sprintf("invalid value for %s %s: value %s is not a URL", p.name, pyRepr(p.value), pyRepr(p.value))}
+			return nil, &usageError{fmt.Sprintf("invalid value for %s %s: value %s is not a URL", p.name, pyfmt.Repr(p.value), pyfmt.Repr(p.value))}
 		}
 		if set[p.def.setting] {
-			return nil, &usageError{fmt.Sprintf("conflicting command line option %s", pyRepr(p.name))}
+			return nil, &usageError{fmt.Sprintf("conflicting command line option %s", pyfmt.Repr(p.name))}
 		}
 		set[p.def.setting] = true
 		switch p.def.setting {

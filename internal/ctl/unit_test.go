@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -116,8 +117,8 @@ func TestPyRepr(t *testing.T) {
 		"a\nb\\": `'a\nb\\'`,
 		`'"`:     `'\'"'`,
 	} {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		if got := pyfmt.Repr(in); got != want {
+			t.Errorf("pyfmt.Repr(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/supvisors-go/supvisors/internal/config"
 	"github.com/supvisors-go/supvisors/internal/logs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // daemonChildEnv marks the re-executed daemon. Its value is the number of
@@ -53,9 +54,9 @@ func (c *daemonChild) detach(sv *config.Supervisord, log *slog.Logger) {
 	if sv.Directory != "" {
 		if err := os.Chdir(sv.Directory); err != nil {
 			log.Log(context.Background(), logs.LevelCritical,
-				fmt.Sprintf("can't chdir into %s: %v", pyRepr(sv.Directory), err))
+				fmt.Sprintf("can't chdir into %s: %v", pyfmt.Repr(sv.Directory), err))
 		} else {
-			log.Info(fmt.Sprintf("set current directory: %s", pyRepr(sv.Directory)))
+			log.Info(fmt.Sprintf("set current directory: %s", pyfmt.Repr(sv.Directory)))
 		}
 	}
 	syscall.Umask(sv.Umask)

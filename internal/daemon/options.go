@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/supvisors-go/supvisors/internal/config"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // usageError is a command-line or configuration error: Run prints it as
@@ -291,13 +292,13 @@ func parseCommandLine(args []string) (*commandLine, error) {
 	for _, o := range opts {
 		conflict, err := o.spec.apply(cl, o.arg)
 		if err != nil {
-			return nil, usagef("invalid value for %s %s: %s", o.opt, pyRepr(o.arg), err)
+			return nil, usagef("invalid value for %s %s: %s", o.opt, pyfmt.Repr(o.arg), err)
 		}
 		if cl.help || cl.version {
 			return cl, nil
 		}
 		if conflict {
-			return nil, usagef("conflicting command line option %s", pyRepr(o.opt))
+			return nil, usagef("conflicting command line option %s", pyfmt.Repr(o.opt))
 		}
 		if o.spec.hasArg {
 			if cl.raw == nil {
@@ -359,7 +360,7 @@ func parsePyInt(a string) (int64, error) {
 	s := strings.TrimSpace(a)
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(a))
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyfmt.Repr(a))
 	}
 	return v, nil
 }
@@ -392,7 +393,7 @@ func parseLevel(a string) (config.Level, error) {
 	if l, ok := levels[strings.ToLower(a)]; ok {
 		return l, nil
 	}
-	return 0, fmt.Errorf("bad logging level name %s", pyRepr(a))
+	return 0, fmt.Errorf("bad logging level name %s", pyfmt.Repr(a))
 }
 
 // expandUser mirrors os.path.expanduser for "~" and "~/...".
@@ -432,43 +433,11 @@ func existingDirpath(a string) (string, error) {
 	return "", fmt.Errorf("The directory named as part of the path %s does not exist", a)
 }
 
-// pyRepr quotes s as Python's repr() of a str does, for the messages that
-// embed it.
-func pyRepr(s string) string {
-	quote := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, "\"") {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(quote):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
-}
-
 // pyStringList formats a list of strings as Python's str() of a list.
 func pyStringList(items []string) string {
 	quoted := make([]string, len(items))
 	for i, s := range items {
-		quoted[i] = pyRepr(s)
+		quoted[i] = pyfmt.Repr(s)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
 }

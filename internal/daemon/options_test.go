@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/supvisors-go/supvisors/internal/config"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -157,8 +158,8 @@ func TestPyRepr(t *testing.T) {
 		"a\tb\\c": `'a\tb\\c'`,
 		"\x01":    `'\x01'`,
 	} {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		if got := pyfmt.Repr(in); got != want {
+			t.Errorf("pyfmt.Repr(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/supvisors-go/supvisors/internal/config"
 	"github.com/supvisors-go/supvisors/internal/events"
 	"github.com/supvisors-go/supvisors/internal/logs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 	"github.com/supvisors-go/supvisors/internal/server"
 	"github.com/supvisors-go/supvisors/internal/supervisor"
 	"github.com/supvisors-go/supvisors/internal/supervisor/rpcapi"
@@ -119,7 +120,7 @@ func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r 
 		log.Info("RPC interface 'supervisor' initialized")
 		if s.Username == "" {
 			log.Log(context.Background(), logs.LevelCritical,
-				fmt.Sprintf("Server %s running without any HTTP authentication checking", pyRepr(s.Section)))
+				fmt.Sprintf("Server %s running without any HTTP authentication checking", pyfmt.Repr(s.Section)))
 		}
 	}
 	return &instance{engine: engine, servers: srv}, nil

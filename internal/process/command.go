@@ -2,13 +2,13 @@ package process
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // DefaultPath is searched when neither the program's environment nor the
@@ -89,38 +89,6 @@ func SplitCommand(s string) ([]string, error) {
 	return words, nil
 }
 
-// PyRepr quotes s as Python's repr() does for a str, for messages that
-// Supervisor formats with %r.
-func PyRepr(s string) string {
-	q := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, "\"") {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
-
 // EnvValue returns the last value of key in a KEY=value list.
 func EnvValue(env []string, key string) (string, bool) {
 	for i := len(env) - 1; i >= 0; i-- {
@@ -140,7 +108,7 @@ func EnvValue(env []string, key string) (string, bool) {
 func ResolveCommand(command string, programEnv, daemonEnv []string) (string, []string, error) {
 	argv, err := SplitCommand(command)
 	if err != nil {
-		return "", nil, errdefs.Newf(errdefs.NotExecutable, "can't parse command %s: %v", PyRepr(command), err)
+		return "", nil, errdefs.Newf(errdefs.NotExecutable, "can't parse command %s: %v", pyfmt.Repr(command), err)
 	}
 	if len(argv) == 0 {
 		return "", nil, errdefs.New(errdefs.NotExecutable, "command is empty")
@@ -171,13 +139,13 @@ func ResolveCommand(command string, programEnv, daemonEnv []string) (string, []s
 	}
 	switch {
 	case st == nil:
-		return "", nil, errdefs.Newf(errdefs.NoFile, "can't find command %s", PyRepr(filename))
+		return "", nil, errdefs.Newf(errdefs.NoFile, "can't find command %s", pyfmt.Repr(filename))
 	case st.IsDir():
-		return "", nil, errdefs.Newf(errdefs.NotExecutable, "command at %s is a directory", PyRepr(filename))
+		return "", nil, errdefs.Newf(errdefs.NotExecutable, "command at %s is a directory", pyfmt.Repr(filename))
 	case st.Mode().Perm()&0o111 == 0:
-		return "", nil, errdefs.Newf(errdefs.NotExecutable, "command at %s is not executable", PyRepr(filename))
+		return "", nil, errdefs.Newf(errdefs.NotExecutable, "command at %s is not executable", pyfmt.Repr(filename))
 	case syscall.Access(filename, 1 /* X_OK */) != nil:
-		return "", nil, errdefs.Newf(errdefs.NotExecutable, "no permission to run command %s", PyRepr(filename))
+		return "", nil, errdefs.Newf(errdefs.NotExecutable, "no permission to run command %s", pyfmt.Repr(filename))
 	}
 	return filename, argv, nil
 }

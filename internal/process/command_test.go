@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 func TestSplitCommand(t *testing.T) {
@@ -48,8 +49,8 @@ func TestPyRepr(t *testing.T) {
 		`it's "x"`:   `'it\'s "x"'`,
 		"a\\b\n\x01": `'a\\b\n\x01'`,
 	} {
-		if got := PyRepr(in); got != want {
-			t.Errorf("PyRepr(%q) = %s, want %s", in, got, want)
+		if got := pyfmt.Repr(in); got != want {
+			t.Errorf("pyfmt.Repr(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

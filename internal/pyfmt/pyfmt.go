@@ -5,8 +5,10 @@
 package pyfmt
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // AppendFloat appends f as Python's float.__repr__ spells it (the shortest
@@ -57,4 +59,55 @@ func AppendFloat(dst []byte, f float64) []byte {
 	dst = append(dst, digits[:intLen]...)
 	dst = append(dst, '.')
 	return append(dst, digits[intLen:]...)
+}
+
+// Repr renders s as Python's repr() of a str, so that messages quote
+// names, paths and values exactly as Supervisor does.
+func Repr(s string) string {
+	quote := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		quote = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(quote)
+	for _, r := range s {
+		switch {
+		case r == rune(quote) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r < 0x7f:
+			b.WriteRune(r)
+		case !printable(r):
+			switch {
+			case r <= 0xff:
+				fmt.Fprintf(&b, `\x%02x`, r)
+			case r <= 0xffff:
+				fmt.Fprintf(&b, `\u%04x`, r)
+			default:
+				fmt.Fprintf(&b, `\U%08x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(quote)
+	return b.String()
+}
+
+// printable approximates Python's str.isprintable for one character:
+// separators other than the plain space and the "other" categories are not
+// printable.
+func printable(r rune) bool {
+	if r == ' ' {
+		return true
+	}
+	return !unicode.In(r, unicode.Z, unicode.C)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/supvisors-go/supvisors/internal/events"
 	"github.com/supvisors-go/supvisors/internal/logs"
 	"github.com/supvisors-go/supvisors/internal/process"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // Options configure an engine.
@@ -232,7 +233,7 @@ func (s *Supervisor) cleanupAutoLogs(dir string) {
 	for _, e := range errs {
 		var pe *fs.PathError
 		if errors.As(e, &pe) && pe.Path != dir {
-			s.log.Warn("Failed to clean up " + process.PyRepr(pe.Path))
+			s.log.Warn("Failed to clean up " + pyfmt.Repr(pe.Path))
 		} else {
 			s.log.Warn("Could not clear childlog dir")
 		}

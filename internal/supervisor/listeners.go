@@ -11,6 +11,7 @@ import (
 	"github.com/supvisors-go/supvisors/internal/events"
 	"github.com/supvisors-go/supvisors/internal/logs"
 	"github.com/supvisors-go/supvisors/internal/process"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // Event listener pools, as Supervisor's EventListenerPool: every event a
@@ -292,7 +293,7 @@ func (s *Supervisor) listenerDebug(name string) func([]byte) {
 		return nil
 	}
 	return func(data []byte) {
-		s.log.Debug(process.PyRepr(name) + " stdout output:\n" + events.BytesRepr(data))
+		s.log.Debug(pyfmt.Repr(name) + " stdout output:\n" + events.BytesRepr(data))
 	}
 }
 
