@@ -82,7 +82,10 @@ func Load(ctx context.Context, spec LoadSpec) (LoadResult, error) {
 				// measured of the daemon.
 				doc, err := c.CallRaw(ctx, spec.Method, spec.Params...)
 				if err == nil && bytes.Contains(doc, []byte("<fault>")) {
-					err = errors.New("fault answered")
+					// Rare: decode it to report the fault itself.
+					if _, err = xmlrpc.DecodeResponse(bytes.NewReader(doc), int64(len(doc))); err == nil {
+						err = errors.New("fault answered")
+					}
 				}
 				if err != nil {
 					errs[i] = fmt.Errorf("bench: %s: %w", spec.Method, err)
