@@ -70,8 +70,10 @@ lint:
 # B) and writes the table to bin/bench-latest.md; then the Go
 # micro-benchmarks of the hot paths.
 bench: deps build
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; } || { echo "bench: run as root: apt-get install -y wrk"; exit 1; }
 	$(GO) build -o bin/supvisors-bench ./cmd/supvisors-bench
 	./bin/supvisors-bench -a ./bin/supvisord -b "$$(command -v supervisord)" -v -o bin/bench-latest.md -json bin/bench-latest.json
+	scripts/rpc-wrk.sh bin/supvisord "$$(command -v supervisord)" 3 | tee bin/rpc-wrk-latest.txt
 	$(GO) test -run XXX -bench . -benchmem ./internal/xmlrpc ./internal/config ./internal/logs
 
 # Re-record the golden transcripts from Debian's supervisord, and check that
