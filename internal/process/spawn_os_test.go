@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -103,6 +105,7 @@ func helperReaper() {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
+	fmt.Println("child pid", c.PID())
 	io.Copy(io.Discard, c.Stdout())
 	_, how := DecodeStatus(c.Wait())
 	fmt.Println("child:", how)
@@ -211,8 +214,14 @@ func TestReaperReapsOrphans(t *testing.T) {
 			lines <- out.Text()
 		}
 	}()
+	// The registered child must be reported to its own waiter (exit status
+	// 7) and never as an unknown pid; the orphan it leaves must be reaped as
+	// one. The two lines may come in either order.
+	var childPID string
+	var orphans []string
 	var sawChild bool
-	for {
+	unknown := regexp.MustCompile(`reaped unknown pid (\d+) \(exit status 0\)`)
+	for !sawChild || len(orphans) == 0 || childPID == "" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -221,18 +230,21 @@ func TestReaperReapsOrphans(t *testing.T) {
 			if strings.HasPrefix(l, "error") {
 				t.Fatal(l)
 			}
+			if pid, ok := strings.CutPrefix(l, "child pid "); ok {
+				childPID = pid
+			}
 			if l == "child: exit status 7" {
 				sawChild = true
 			}
-			if strings.Contains(l, "reaped unknown pid ") && strings.Contains(l, "(exit status 0)") {
-				if !sawChild {
-					t.Fatal("the registered child was taken for an orphan")
-				}
-				return
+			if m := unknown.FindStringSubmatch(l); m != nil {
+				orphans = append(orphans, m[1])
 			}
 		case <-ctx.Done():
-			t.Fatal("no orphan reaped")
+			t.Fatalf("child pid %q reported %v, orphans reaped %v", childPID, sawChild, orphans)
 		}
+	}
+	if slices.Contains(orphans, childPID) {
+		t.Fatalf("the registered child (pid %s) was taken for an orphan", childPID)
 	}
 }
 
