@@ -238,6 +238,7 @@ def main():
     url = url.rstrip("/") + "/RPC2"
     proxy = xmlrpc.client.ServerProxy(url)
     listed = set(proxy.system.listMethods())
+    shut_down = False
     for method, args in CALLS:
         entry = {"method": method, "args": args}
         if method == WAIT_READY:
@@ -249,8 +250,14 @@ def main():
         try:
             result = getattr(proxy, method)(*args)
             entry["result"] = describe(method, result)
+            if method == "supervisor.shutdown" and result is True:
+                shut_down = True
         except xmlrpc.client.Fault as fault:
-            if crashes:
+            if shut_down and fault.faultCode == 6:
+                # Once shutdown is asked, a daemon answers SHUTDOWN_STATE
+                # until it is gone: which one a call meets is timing.
+                entry["error"] = "SHUTDOWN_STATE or gone"
+            elif crashes:
                 entry["error"] = "fault or HTTP 500"
             else:
                 entry["faultCode"] = fault.faultCode
@@ -261,7 +268,10 @@ def main():
             else:
                 entry["protocolError"] = "%d %s" % (err.errcode, err.errmsg)
         except OSError as err:
-            entry["connectionError"] = type(err).__name__
+            if shut_down:
+                entry["error"] = "SHUTDOWN_STATE or gone"
+            else:
+                entry["connectionError"] = type(err).__name__
         print(json.dumps(entry, sort_keys=True))
         sys.stdout.flush()
     # Every listed method must have been called at least once.
