@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/supvisors-go/supvisors/internal/ctl"
+	// The Supvisors commands, loaded without any [ctlplugin:x] section.
+	_ "github.com/supvisors-go/supvisors/internal/ctl/supvisors"
 )
 
 func main() {

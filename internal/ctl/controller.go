@@ -156,13 +156,19 @@ type Controller struct {
 	ownInterrupt atomic.Bool
 }
 
-// newController loads the default plugin, the built-in plugins and the
-// configured ones, in that order.
+// newController loads the default plugin, the built-in plugins (unless the
+// program runs as supervisorctl) and the configured ones, in that order.
 func newController(opts *Options, in lineSource, out, errOut io.Writer) (*Controller, error) {
 	c := &Controller{opts: opts, in: in, out: out, errOut: errOut, vocab: []string{"help"}}
 	c.addPlugin(newDefaultPlugin(c), "default")
 	loaded := map[string]bool{}
-	for _, b := range builtinPlugins() {
+	builtin := builtinPlugins()
+	if filepath.Base(opts.ProgName) == "supervisorctl" {
+		// Under supervisorctl's name the client is supervisorctl: only the
+		// plugins its configuration declares are loaded.
+		builtin = nil
+	}
+	for _, b := range builtin {
 		p, err := b.factory(c, map[string]string{})
 		if err != nil {
 			return nil, &usageError{fmt.Sprintf("%s: %v", b.name, err)}

@@ -1,0 +1,16 @@
+// Package supvisors owns the Supvisors commands of supvisorsctl: the
+// controller plugin that Supvisors 0.19 adds to supervisorctl
+// (supvisors.supvisorsctl:make_supvisors_controller_plugin), with its
+// version check before every command, its tables, its error lines and its
+// exit statuses.
+//
+// The plugin registers itself as a built-in plugin of package ctl, so that
+// "supvisorsctl -s URL" offers the commands without any [ctlplugin:x]
+// section; a configuration that declares [ctlplugin:supvisors] gets the
+// same commands once. Import the package for its side effect from
+// cmd/supvisorsctl.
+//
+// This part holds the commands about the cluster itself: sversion, sstate,
+// master, strategies, instance_status, local_status, end_sync, sreload,
+// sshutdown and loglevel.
+package supvisors
