@@ -20,14 +20,19 @@ DEMO_DIR := /tmp/supvisors-demo
 DEMO_DAEMON ?= bin/supvisord
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all build demo test deps lint bench install clean golden golden-check
+.PHONY: all build demo demo-single test deps lint bench install clean golden golden-check
 
 all: build
 
 build:
 	$(GO) build -o bin/ ./cmd/...
 
+# demo runs a 3-instance cluster on 127.0.0.1; demo-single runs one
+# supervisord-compatible daemon with example programs.
 demo: build
+	scripts/demo-cluster.sh bin/supvisord bin/supvisorsctl
+
+demo-single: build
 	mkdir -p $(DEMO_DIR)
 	@echo "demo: logs in $(DEMO_DIR); try: supervisorctl -s http://127.0.0.1:9001 status (Ctrl-C stops the demo)"
 	$(DEMO_DAEMON) -n -c docs/examples/demo.conf
