@@ -22,6 +22,14 @@ var EventTypeNames = []string{
 	"PROCESS_GROUP", "PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED",
 }
 
+// SupvisorsEventTypeNames are the event types that Supvisors registers
+// with Supervisor (PROCESS is their abstract parent, not a parent of
+// PROCESS_STATE): an events= line may use them when the configuration has
+// an [rpcinterface:supvisors] section, as it loads Supvisors.
+var SupvisorsEventTypeNames = []string{
+	"PROCESS", "PROCESS_ADDED", "PROCESS_REMOVED", "PROCESS_ENABLED", "PROCESS_DISABLED",
+}
+
 // DefaultResultHandler is the result_handler of an event listener pool
 // when none is set.
 const DefaultResultHandler = "supervisor.dispatchers:default_handler"
@@ -169,8 +177,9 @@ func (l *loader) eventListenerPool(sec *iniSection) (*Group, error) {
 	if len(events) == 0 {
 		return nil, l.errAt(sec, "events", valueErrorf("[%s] section requires an \"events\" line", sec.name))
 	}
+	supvisors := l.doc.section("rpcinterface:supvisors") != nil
 	for _, e := range events {
-		if !contains(EventTypeNames, e) {
+		if !contains(EventTypeNames, e) && !(supvisors && contains(SupvisorsEventTypeNames, e)) {
 			return nil, l.errAt(sec, "events", valueErrorf("Unknown event type %s in [%s] events", e, sec.name))
 		}
 	}

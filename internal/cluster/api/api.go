@@ -1,0 +1,179 @@
+// Package api owns the supvisors.* XML-RPC namespace of the cluster core:
+// the status getters that the Supvisors handshake calls on every peer
+// (get_network_info, get_instance_info, get_strategies,
+// get_instance_state_modes, get_all_local_process_info), the other state
+// getters, and the cluster-wide requests end_sync, restart, shutdown and
+// change_log_level.
+//
+// The package reads the cluster from the latest view.Snapshot and the local
+// processes from the engine; requests that change the cluster go to the
+// view.Controller. It checks arguments and Supvisors' state gates with the
+// fault codes and texts of Supvisors 0.19.1, and builds the answers with
+// the structures of package wire, so that a Python peer or client reads
+// them as it reads a Python instance's.
+//
+// The application, process control and statistics methods belong to other
+// packages; until they are registered they answer UNKNOWN_METHOD.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/supvisors-go/supvisors/internal/cluster/view"
+	"github.com/supvisors-go/supvisors/internal/config"
+	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/supervisor"
+	"github.com/supvisors-go/supvisors/internal/xmlrpc"
+)
+
+// APIVersion is what get_api_version answers: the Supvisors release whose
+// API this daemon serves. The Python supvisorsctl refuses a server whose
+// version differs from its own.
+const APIVersion = "0.19.1"
+
+// Namespace prefixes every method name.
+const Namespace = "supvisors."
+
+// Options are what the methods need besides the cluster and the engine.
+type Options struct {
+	// Logger receives the refused requests and the level changes; nil
+	// discards.
+	Logger *slog.Logger
+	// SetLogLevel applies a level given to change_log_level. nil:
+	// change_log_level only validates its argument.
+	SetLogLevel func(config.Level)
+}
+
+// api holds what the handlers share.
+type api struct {
+	cluster view.Controller
+	engine  *supervisor.Supervisor
+	opts    Options
+	log     *slog.Logger
+}
+
+// method is one supvisors.* entry before registration.
+type method struct {
+	name      string
+	signature []string
+	help      string
+	handler   xmlrpc.Handler
+}
+
+// Register adds the supvisors.* methods of the cluster core to d.
+func Register(d *xmlrpc.Dispatcher, c view.Controller, e *supervisor.Supervisor, opts Options) {
+	a := &api{cluster: c, engine: e, opts: opts, log: opts.Logger}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	a.log = a.log.With("component", "supvisors.api")
+	for _, m := range a.methods() {
+		d.Register(xmlrpc.Method{
+			Name:      Namespace + m.name,
+			Handler:   a.logged(m.name, m.handler),
+			Signature: m.signature,
+			Help:      m.help,
+		})
+	}
+}
+
+// logged reports the requests refused with an error, as Supvisors logs
+// every fault it raises itself. The faults that Supervisor raises on its
+// behalf (a wrong argument count, a daemon shutting down) are not
+// Supvisors' errors and stay at debug level.
+func (a *api) logged(name string, h xmlrpc.Handler) xmlrpc.Handler {
+	return func(ctx context.Context, params []any) (any, error) {
+		v, err := h(ctx, params)
+		if err != nil {
+			level := slog.LevelError
+			var e *errdefs.Error
+			if errors.As(err, &e) && (e.Code == errdefs.ShutdownState || e.Code == errdefs.UnknownMethod ||
+				e.Code == errdefs.IncorrectParameters && e.Extra == "") {
+				level = slog.LevelDebug
+			}
+			a.log.Log(ctx, level, "supvisors request refused", "method", Namespace+name, "error", err)
+		}
+		return v, err
+	}
+}
+
+// The signatures are what Supvisors' docstring parser makes of each method:
+// Python type names, not XML-RPC ones. Where that parser gives nothing (a
+// trailing dot after the :rtype:, a parameter left undocumented), the
+// signature is completed with the type the docstring meant; see
+// docs/api.md.
+const (
+	typeBool       = "bool"
+	typeStr        = "str"
+	typeDict       = "dict[str, Any]"
+	typeDictList   = "list[dict[str, Any]]"
+	typeStrList    = "list[str]"
+	typeLevelParam = "Union[str, int]"
+)
+
+func (a *api) methods() []method {
+	const identifierParam = "@param str identifier  an identifier (host:port), a nick name or a stereotype\n"
+	return []method{
+		{name: "get_api_version", signature: []string{typeStr}, handler: a.getAPIVersion,
+			help: "Give the version of the Supvisors API that this daemon serves.\n\n@return str the version, " + APIVersion},
+		{name: "get_supvisors_state", signature: []string{typeDict}, handler: a.getSupvisorsState,
+			help: "Give the state and modes of Supvisors as the local instance sees them; starting_jobs and\n" +
+				"stopping_jobs list the instances whose starter or stopper has work in progress.\n\n" +
+				"@return dict[str, Any] the state and modes"},
+		{name: "get_all_instances_state_modes", signature: []string{typeDictList}, handler: a.getAllInstancesStateModes,
+			help: "Give the last known state and modes of every Supvisors instance, by identifier.\n\n" +
+				"@return list[dict[str, Any]] one state and modes per instance"},
+		{name: "get_instance_state_modes", signature: []string{typeDictList, typeStr}, handler: a.getInstanceStateModes,
+			help: "Give the last known state and modes of the instances that a name designates.\n\n" +
+				identifierParam + "@return list[dict[str, Any]] one state and modes per instance"},
+		{name: "get_master_identifier", signature: []string{typeDict}, handler: a.getMasterIdentifier,
+			help: "Give the identifier and nick name of the Master instance; an empty struct while there is none.\n\n" +
+				"@return dict[str, Any] the Master"},
+		{name: "get_strategies", signature: []string{typeDict}, handler: a.getStrategies,
+			help: "Give the strategies this instance applies by default: auto-fencing, starting, conciliation\n" +
+				"and supvisors_failure. Instances whose strategies differ do not accept each other.\n\n" +
+				"@return dict[str, Any] the strategies"},
+		{name: "get_network_info", signature: []string{typeDict, typeStr}, handler: a.getNetworkInfo,
+			help: "Give how an instance is reached: its identity, port, stereotypes and, once known, its host's\n" +
+				"network interfaces.\n\n" + identifierParam + "@return dict[str, Any] the network information"},
+		{name: "get_all_instances_info", signature: []string{typeDictList}, handler: a.getAllInstancesInfo,
+			help: "Give the state, load and tick counters of every Supvisors instance, by identifier.\n\n" +
+				"@return list[dict[str, Any]] one record per instance"},
+		{name: "get_instance_info", signature: []string{typeDictList, typeStr}, handler: a.getInstanceInfo,
+			help: "Give the state, load and tick counters of the instances that a name designates.\n\n" +
+				identifierParam + "@return list[dict[str, Any]] one record per instance"},
+		{name: "get_core_identifiers", signature: []string{typeStrList}, handler: a.getCoreIdentifiers,
+			help: "Give the identifiers of the core instances, as resolved from core_identifiers.\n\n" +
+				"@return list[str] the identifiers"},
+		{name: "get_all_local_process_info", signature: []string{typeDictList}, handler: a.getAllLocalProcessInfo,
+			help: "Give the processes of this daemon as Supvisors exchanges them between instances.\n\n" +
+				"@return list[dict[str, Any]] one record per process"},
+		{name: "get_local_process_info", signature: []string{typeDict, typeStr}, handler: a.getLocalProcessInfo,
+			help: "Give one process of this daemon as Supvisors exchanges it between instances.\n\n" +
+				"@param str namespec  the process ('group:name' or 'name')\n" +
+				"@return dict[str, Any] the process record"},
+		{name: "end_sync", signature: []string{typeBool, typeStr}, handler: a.endSync,
+			help: "End the synchronization phase now (synchro_options must include USER). Without a Master,\n" +
+				"the election runs among the instances seen RUNNING; with one, it must be RUNNING.\n\n" +
+				"@param str master  the Master to adopt (identifier or nick name), or '' to elect one\n" +
+				"@return bool always true unless an error occurs"},
+		{name: "restart", signature: []string{typeBool}, handler: a.restart,
+			help: "Stop every application, then restart every Supvisors instance. A Slave passes the request\n" +
+				"on to the Master.\n\n@return bool always true unless an error occurs"},
+		{name: "shutdown", signature: []string{typeBool}, handler: a.shutdown,
+			help: "Stop every application, then shut every Supvisors instance down. A Slave passes the request\n" +
+				"on to the Master.\n\n@return bool always true unless an error occurs"},
+		{name: "change_log_level", signature: []string{typeBool, typeLevelParam}, handler: a.changeLogLevel,
+			help: "Change the level of the Supvisors log of this instance.\n\n" +
+				"@param Union[str, int] level_param  a level name (" + strings.Join(levelNames(), ", ") +
+				"; any case) or its number\n@return bool always true unless an error occurs"},
+		// Supvisors publishes this static method in system.listMethods,
+		// but Supervisor cannot dispatch it: a call is an unknown method.
+		{name: "get_logger_levels", handler: a.getLoggerLevels,
+			help: "Listed for compatibility with Supvisors, which lists it but cannot call it: a call answers\n" +
+				"UNKNOWN_METHOD. The levels are those of change_log_level."},
+	}
+}

@@ -1,0 +1,195 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/supvisors-go/supvisors/internal/cluster/view"
+	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
+	"github.com/supvisors-go/supvisors/internal/xmlrpc"
+)
+
+// incorrectParameters is what Supervisor answers when a method is called
+// with the wrong number of arguments, or when one of them makes the method
+// raise a TypeError: the fault name alone.
+func incorrectParameters() error { return errdefs.New(errdefs.IncorrectParameters, "") }
+
+// The state gates of Supvisors' RPC interface, in its order (the fault
+// text lists them).
+var (
+	gateFromDistribution = []string{"DISTRIBUTION", "OPERATION", "CONCILIATION", "RESTARTING", "SHUTTING_DOWN"}
+	gateSynchronization  = []string{"SYNCHRONIZATION"}
+)
+
+// checkState refuses a request while the local Supvisors state is not one
+// of allowed.
+func checkState(snap *view.Snapshot, allowed []string) error {
+	state := snap.Self.FSMStateName
+	if slices.Contains(allowed, state) {
+		return nil
+	}
+	return errdefs.Newf(errdefs.BadSupvisorsState, "invalid Supvisors state=%s - state expected in %s",
+		state, pyStrList(allowed))
+}
+
+// nameArg reads an identifier parameter the way Supvisors looks it up: a
+// string is a name; a list or a struct cannot be a dict key in Python
+// (TypeError, so INCORRECT_PARAMETERS); any other value is looked up and
+// never found, and text is how the fault spells it.
+func nameArg(v any) (name string, matchable bool, err error) {
+	switch x := v.(type) {
+	case string:
+		return x, true, nil
+	case []byte:
+		// Supervisor decodes <base64> to text.
+		return string(x), true, nil
+	case []any, map[string]any, xmlrpc.Struct:
+		return "", false, incorrectParameters()
+	}
+	return pyStr(v), false, nil
+}
+
+// resolve returns the instances that an identifier parameter designates,
+// or BAD_NAME "identifier=X is unknown to Supvisors".
+func resolve(snap *view.Snapshot, params []any) ([]*view.Instance, error) {
+	if err := xmlrpc.Args(params).Count(1, 1); err != nil {
+		return nil, err
+	}
+	name, matchable, err := nameArg(params[0])
+	if err != nil {
+		return nil, err
+	}
+	var found []*view.Instance
+	if matchable {
+		found = snap.Resolve(name)
+	}
+	if len(found) == 0 {
+		return nil, errdefs.Newf(errdefs.BadName, "identifier=%s is unknown to Supvisors", name)
+	}
+	return found, nil
+}
+
+// pyTruthy is Python's truth value of a decoded XML-RPC value, for the
+// parameters that Supvisors tests with `if x:`.
+func pyTruthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int:
+		return x != 0
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []byte:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
+}
+
+// pyStr spells a decoded XML-RPC value as Python's str() does, for the
+// fault texts that quote what the client sent.
+func pyStr(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return pyFloat(x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = pyRepr(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = pyfmt.Repr(k) + ": " + pyRepr(x[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(v)
+}
+
+// pyRepr is Python's repr() of an item inside a list or dict.
+func pyRepr(v any) string {
+	if s, ok := v.(string); ok {
+		return pyfmt.Repr(s)
+	}
+	return pyStr(v)
+}
+
+func pyFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return string(pyfmt.AppendFloat(nil, f))
+}
+
+// pyType is the Python class of a decoded XML-RPC value, as f'{type(x)}'
+// spells it.
+func pyType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "<class 'NoneType'>"
+	case bool:
+		return "<class 'bool'>"
+	case int, int64:
+		return "<class 'int'>"
+	case float64:
+		return "<class 'float'>"
+	case string:
+		return "<class 'str'>"
+	case []byte:
+		return "<class 'bytes'>"
+	case []any:
+		return "<class 'list'>"
+	case map[string]any:
+		return "<class 'dict'>"
+	}
+	return "<class 'xmlrpc.client.DateTime'>"
+}
+
+// pyStrList spells a list of strings as Python's str(list) does.
+func pyStrList(items []string) string {
+	parts := make([]string, len(items))
+	for i, s := range items {
+		parts[i] = pyfmt.Repr(s)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
