@@ -61,6 +61,7 @@ func loadConfigFile(progname string, cl *commandLine, startDir string) (*config.
 type instance struct {
 	engine  *supervisor.Supervisor
 	servers *server.Server
+	cluster *clusterNode // nil without [rpcinterface:supvisors]
 }
 
 // serverURL is the SUPERVISOR_SERVER_URL handed to children, chosen as
@@ -87,10 +88,11 @@ func serverURL(cfg *config.Config) string {
 // newInstance creates the engine (its groups and AUTO logs), registers the
 // RPC interfaces and opens the HTTP servers.
 func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r *runner) (*instance, error) {
+	bus := events.NewBusWith(events.BusOptions{Logger: log})
 	engine, err := supervisor.New(supervisor.Options{
 		Config:    cfg,
 		Logger:    log,
-		Bus:       events.NewBusWith(events.BusOptions{Logger: log}),
+		Bus:       bus,
 		Environ:   os.Environ(),
 		ServerURL: serverURL(cfg),
 		// reloadConfig reads the file again with the same command line.
@@ -103,6 +105,10 @@ func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r 
 	// Supervisor traces each XML-RPC call at TRACE, not DEBUG.
 	dispatcher := xmlrpc.NewDispatcher(xmlrpc.WithLogger(slog.New(debugAsTrace{log.Handler()})))
 	rpcapi.Register(dispatcher, engine, rpcapi.Options{MainLog: mainLog, Logger: log})
+	cluster, err := newCluster(cfg, engine, bus, dispatcher, log)
+	if err != nil {
+		return nil, err
+	}
 
 	srv := server.New(server.Options{
 		Servers: cfg.HTTPServers,
@@ -118,20 +124,26 @@ func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r 
 	}
 	for _, s := range cfg.HTTPServers {
 		log.Info("RPC interface 'supervisor' initialized")
+		if cluster != nil {
+			log.Info("RPC interface 'supvisors' initialized")
+		}
 		if s.Username == "" {
 			log.Log(context.Background(), logs.LevelCritical,
 				fmt.Sprintf("Server %s running without any HTTP authentication checking", pyfmt.Repr(s.Section)))
 		}
 	}
-	return &instance{engine: engine, servers: srv}, nil
+	cluster.start()
+	return &instance{engine: engine, servers: srv, cluster: cluster}, nil
 }
 
 // closeGrace bounds how long in-flight HTTP calls may take to answer when
 // the servers close at exit or restart.
 const closeGrace = 5 * time.Second
 
-// close closes the HTTP servers (removing the unix socket files).
+// close stops the cluster driver, then closes the HTTP servers (removing
+// the unix socket files).
 func (inst *instance) close() {
+	inst.cluster.stop()
 	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
 	defer cancel()
 	inst.servers.Close(ctx)
