@@ -24,9 +24,10 @@ type clusterNode struct {
 // newCluster reads [rpcinterface:supvisors] when the configuration has
 // one, creates the driver and registers the supvisors.* methods. It
 // returns nil when the section is absent. A configuration error fails the
-// start-up with its message; warnings are logged.
+// start-up with its message; warnings are logged. setLevel, when not nil,
+// backs supvisors.change_log_level.
 func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.Bus,
-	dispatcher *xmlrpc.Dispatcher, log *slog.Logger) (*clusterNode, error) {
+	dispatcher *xmlrpc.Dispatcher, log *slog.Logger, setLevel func(config.Level)) (*clusterNode, error) {
 	sec, ok := supvisorsoptions.Find(cfg)
 	if !ok {
 		return nil, nil
@@ -58,7 +59,7 @@ func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.B
 	if err != nil {
 		return nil, usagef("%s", err)
 	}
-	registerSupvisorsAPI(dispatcher, node, engine, log)
+	registerSupvisorsAPI(dispatcher, node, engine, log, setLevel)
 	return &clusterNode{node: node}, nil
 }
 

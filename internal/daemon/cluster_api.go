@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/supvisors-go/supvisors/internal/cluster/api"
+	"github.com/supvisors-go/supvisors/internal/config"
 	"github.com/supvisors-go/supvisors/internal/cluster/peer"
 	"github.com/supvisors-go/supvisors/internal/supervisor"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
@@ -11,6 +12,7 @@ import (
 
 // registerSupvisorsAPI adds the supvisors.* methods served from the
 // driver's view and the engine.
-func registerSupvisorsAPI(d *xmlrpc.Dispatcher, node *peer.Node, engine *supervisor.Supervisor, log *slog.Logger) {
-	api.Register(d, node, engine, api.Options{Logger: log})
+func registerSupvisorsAPI(d *xmlrpc.Dispatcher, node *peer.Node, engine *supervisor.Supervisor, log *slog.Logger,
+	setLevel func(config.Level)) {
+	api.Register(d, node, engine, api.Options{Logger: log, SetLogLevel: setLevel})
 }

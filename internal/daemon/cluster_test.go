@@ -56,7 +56,7 @@ func supvisorsState(url string) string {
 func TestClusterRunsForTheLifetimeOfTheInstance(t *testing.T) {
 	d := newTestDaemon(t)
 	d.withSupvisors(t, fmt.Sprintf("supvisors_list = <A>127.0.0.1:%d", d.port))
-	cmd := d.command("-n")
+	cmd := d.command("-n", "-e", "info")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +73,23 @@ func TestClusterRunsForTheLifetimeOfTheInstance(t *testing.T) {
 	if !fileContains(d.logfile, "INFO Supvisors Master is A (127.0.0.1:") {
 		t.Error("main log lacks the Master line")
 	}
+	// change_log_level sets the main log's level (Supvisors shares it):
+	// XML-RPC calls are traced from then on, not at info before.
+	c, err := xmlrpc.NewClient(d.url(), xmlrpc.ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if fileContains(d.logfile, " TRAC ") {
+		t.Fatal("TRAC line at loglevel info")
+	}
+	if v, err := c.Call(context.Background(), "supvisors.change_log_level", "trace"); err != nil || v != true {
+		t.Fatalf("change_log_level = %v, %v", v, err)
+	}
+	waitFor(t, "a TRAC line", func() bool {
+		_, _ = c.Call(context.Background(), "supervisor.getState")
+		return fileContains(d.logfile, " TRAC ")
+	})
 	// A restart makes a new driver, which starts over from OFF.
 	_ = cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, "a new driver", func() bool {

@@ -105,7 +105,14 @@ func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r 
 	// Supervisor traces each XML-RPC call at TRACE, not DEBUG.
 	dispatcher := xmlrpc.NewDispatcher(xmlrpc.WithLogger(slog.New(debugAsTrace{log.Handler()})))
 	rpcapi.Register(dispatcher, engine, rpcapi.Options{MainLog: mainLog, Logger: log})
-	cluster, err := newCluster(cfg, engine, bus, dispatcher, log)
+	// supvisors.change_log_level sets the main log's level: Supvisors
+	// shares Supervisor's logger unless it has a log file of its own.
+	setLevel := func(l config.Level) {
+		if mainLog != nil {
+			mainLog.SetLevel(logs.SlogLevel(l))
+		}
+	}
+	cluster, err := newCluster(cfg, engine, bus, dispatcher, log, setLevel)
 	if err != nil {
 		return nil, err
 	}

@@ -92,8 +92,10 @@ type MainLogConfig struct {
 // writes them in order, so that logging never waits for the disk and no
 // line is dropped however slow the disk is (the queue grows instead).
 type MainLog struct {
-	cfg      MainLogConfig
-	level    slog.Level
+	cfg MainLogConfig
+	// level is read by every logging call and changed by SetLevel
+	// (supvisors.change_log_level).
+	level    slog.LevelVar
 	file     *RotatingFile // nil with syslog or no file
 	toSyslog bool
 
@@ -118,11 +120,11 @@ type mainLogItem struct {
 // Close stops.
 func OpenMainLog(cfg MainLogConfig) (*MainLog, error) {
 	m := &MainLog{
-		cfg:   cfg,
-		level: cfg.Level,
-		wake:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
+		cfg:  cfg,
+		wake: make(chan struct{}, 1),
+		done: make(chan struct{}),
 	}
+	m.level.Set(cfg.Level)
 	switch cfg.Logfile {
 	case "":
 	case SyslogTarget:
@@ -145,7 +147,11 @@ func (m *MainLog) Handler() slog.Handler { return &mainLogHandler{log: m} }
 func (m *MainLog) Path() string { return m.cfg.Logfile }
 
 // Level is the configured level as a slog level.
-func (m *MainLog) Level() slog.Level { return m.level }
+func (m *MainLog) Level() slog.Level { return m.level.Level() }
+
+// SetLevel changes the lowest level written, at once for every logger
+// built on the log's handler.
+func (m *MainLog) SetLevel(l slog.Level) { m.level.Set(l) }
 
 // enqueue hands an item to the writer. It reports false once the log is
 // closed.
@@ -266,7 +272,9 @@ type mainLogHandler struct {
 	prefix string // open groups from WithGroup, "g1.g2."
 }
 
-func (h *mainLogHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.log.level }
+func (h *mainLogHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return l >= h.log.level.Level()
+}
 
 // mainLogTimeLayout is Supervisor's asctime, milliseconds after a comma.
 const mainLogTimeLayout = "2006-01-02 15:04:05,000"

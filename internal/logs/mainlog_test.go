@@ -131,6 +131,25 @@ func TestMainLogLevelFilter(t *testing.T) {
 	}
 }
 
+func TestMainLogSetLevel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "supervisord.log")
+	m := openTestMainLog(t, MainLogConfig{Logfile: path, Level: LevelInfo})
+	logger := slog.New(m.Handler())
+	logger.Debug("before")
+	m.SetLevel(LevelDebug)
+	logger.Debug("after")
+	m.SetLevel(LevelError)
+	logger.Warn("muted")
+	m.Flush()
+	got := readString(t, path)
+	if strings.Contains(got, "before") || !strings.Contains(got, " DEBG after\n") || strings.Contains(got, "muted") {
+		t.Errorf("log file %q: the level must apply from the call on", got)
+	}
+	if m.Level() != LevelError {
+		t.Errorf("Level() = %v", m.Level())
+	}
+}
+
 func TestMainLogRotateReopenClear(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "main.log")

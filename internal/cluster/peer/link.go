@@ -55,6 +55,8 @@ type outbox struct {
 	dropped uint64 // total publications dropped
 	burst   uint64 // dropped since the queue was last empty
 	wake    chan struct{}
+	// closed refuses new items: the link is retiring (see link.retire).
+	closed bool
 }
 
 func newOutbox(limit int) *outbox {
@@ -68,6 +70,10 @@ func newOutbox(limit int) *outbox {
 // so that the caller logs once per burst.
 func (o *outbox) push(it item) (burstStarted bool) {
 	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return false
+	}
 	if len(o.items) >= o.limit {
 		for i := range o.items {
 			if o.items[i].kind == itemPublication {
@@ -86,6 +92,25 @@ func (o *outbox) push(it item) (burstStarted bool) {
 	default:
 	}
 	return burstStarted
+}
+
+// close refuses every later push and wakes the reader, which ends once it
+// has taken what is left.
+func (o *outbox) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// drained reports a closed outbox with nothing left to take.
+func (o *outbox) drained() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.closed && len(o.items) == 0
 }
 
 // pop takes the oldest item. When the queue becomes empty after a burst of
@@ -163,6 +188,15 @@ func (l *link) stop() {
 	<-l.done
 }
 
+// retire ends the link once the publications already queued are sent,
+// without waiting for it. An isolated peer gets nothing new, but what was
+// queued before the decision still goes out in order, as from Supvisors'
+// FIFO proxy thread: in particular the TICK that lets the peer check us
+// in turn, find itself isolated and isolate us (without it, a peer that
+// missed our first tick would never hear of us). Handshakes still queued
+// are dropped: their answer would be ignored.
+func (l *link) retire() { l.box.close() }
+
 func (l *link) run(ctx context.Context) {
 	defer close(l.done)
 	defer l.client.Close()
@@ -172,6 +206,9 @@ func (l *link) run(ctx context.Context) {
 			l.log.Warn("peer queue drained", "peer", l.peer, "dropped", burst)
 		}
 		if !ok {
+			if l.box.drained() {
+				return
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -184,6 +221,9 @@ func (l *link) run(ctx context.Context) {
 		}
 		switch it.kind {
 		case itemHandshake:
+			if l.retiring() {
+				continue
+			}
 			l.report(ctx, l.handshake(ctx, it.gen))
 		default:
 			_, err := l.client.Call(ctx, it.method, it.params...)
@@ -198,6 +238,13 @@ func (l *link) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// retiring reports whether retire was called.
+func (l *link) retiring() bool {
+	l.box.mu.Lock()
+	defer l.box.mu.Unlock()
+	return l.box.closed
 }
 
 // transport reports whether err is a transport error (anything but an

@@ -246,3 +246,32 @@ func TestTransportErrorsAreReportedFaultsAreNot(t *testing.T) {
 		}
 	})
 }
+
+func TestRetireSendsWhatIsQueuedThenEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		gate := make(chan struct{})
+		c := &scriptCaller{answers: map[string]func([]any) (any, error){
+			"supvisors.get_network_info": func([]any) (any, error) { <-gate; return nil, errors.New("refused") },
+			wire.RemoteCommMethod:        value(true),
+		}}
+		l := newLink(context.Background(), &link{peer: "p", client: c, log: slog.New(slog.DiscardHandler),
+			report: func(context.Context, any) {}}, nil)
+		// A handshake in flight, then a TICK and another handshake queued
+		// behind it when the peer gets isolated.
+		l.push(item{kind: itemHandshake, gen: 1})
+		synctest.Wait()
+		l.push(item{kind: itemPublication, what: "TICK", method: wire.RemoteCommMethod})
+		l.push(item{kind: itemHandshake, gen: 2})
+		l.retire()
+		l.push(item{kind: itemPublication, what: "STATE", method: wire.RemoteCommMethod})
+		close(gate)
+		<-l.done
+		want := []string{"supvisors.get_network_info", wire.RemoteCommMethod}
+		if got := c.called(); !slices.Equal(got, want) {
+			t.Errorf("calls %v, want %v: the queued TICK goes out, the queued handshake and later pushes do not", got, want)
+		}
+		if !c.closed {
+			t.Error("client not closed")
+		}
+	})
+}

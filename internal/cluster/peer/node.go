@@ -448,7 +448,7 @@ func (n *Node) carryOut(a fsm.Action) {
 	case fsm.Isolate:
 		if l := n.links[a.Peer]; l != nil {
 			delete(n.links, a.Peer)
-			l.stop()
+			l.retire()
 		}
 	case fsm.InstancesLost:
 		for _, id := range a.Identifiers {

@@ -31,8 +31,14 @@ func (n *Node) onRemoteCommunication(e events.RemoteCommunication) {
 		return
 	}
 	from, reason := n.validOrigin(msg.Origin)
+	if reason == reasonIsolated {
+		// An isolated peer keeps ticking for as long as it runs: expected
+		// traffic, not an error worth a line every 5 s.
+		n.log.Debug("publication from an isolated Supvisors instance dropped", "kind", msg.KindName(), "peer", msg.Origin.Identifier)
+		return
+	}
 	if reason != "" {
-		n.log.Error(fmt.Sprintf("publication %s from unknown Supvisors instance %s dropped: %s",
+		n.log.Error(fmt.Sprintf("publication %s from Supvisors instance %s dropped: %s",
 			msg.KindName(), msg.Origin.Identifier, reason))
 		return
 	}
@@ -85,6 +91,9 @@ func (n *Node) onRemoteCommunication(e events.RemoteCommunication) {
 // designate exactly one known instance, which is not ISOLATED, whose
 // configured port is the origin's, and (once identified) whose addresses
 // include the origin's. It returns the instance, or why it was refused.
+// reasonIsolated is validOrigin's reason for a sender we isolated.
+const reasonIsolated = "instance isolated"
+
 func (n *Node) validOrigin(o wire.Origin) (string, string) {
 	var found []string
 	for _, id := range n.order {
@@ -102,7 +111,7 @@ func (n *Node) validOrigin(o wire.Origin) (string, string) {
 	id := found[0]
 	rec := n.peers[id]
 	if st, _ := n.machine.InstanceState(id); st == fsm.Isolated {
-		return "", "instance isolated"
+		return "", reasonIsolated
 	}
 	if rec.inst.HTTPPort != o.HTTPPort {
 		return "", fmt.Sprintf("port %d is not the configured %d", o.HTTPPort, rec.inst.HTTPPort)
