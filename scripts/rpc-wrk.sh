@@ -8,11 +8,17 @@
 # `sleep`, an inet_http_server on 127.0.0.1), then, alternating A B A B...,
 # wrk runs getAllProcessInfo with 8 connections for 5 s and getState with 1
 # connection for 3 s. Prints one line per run and leaves nothing running.
+#
+# When the harness binary is there ($BENCH, default bin/supvisors-bench), F
+# is its "httpfloor" helper: a net/http server that answers every request
+# with a fixed getState response and does nothing else. Its getState rate is
+# the most any XML-RPC server built on net/http can reach on this machine.
 set -euo pipefail
 
 ours=${1:-bin/supvisord}
 ref=${2:-$(command -v supervisord)}
 reps=${3:-3}
+bench=${BENCH:-bin/supvisors-bench}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 dir=$(mktemp -d /tmp/rpc-wrk.XXXXXX)
@@ -66,6 +72,29 @@ EOF
 
 start A "$ours"; portA=$port
 start B "$ref"; portB=$port
+floor() { # [body file] -> sets port, appends pid
+	port=$(free_port)
+	"$bench" __bench-helper httpfloor -addr "127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+	pids+=($!)
+	for _ in $(seq 50); do
+		python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$port" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "the floor server did not start" >&2
+	exit 1
+}
+portFS= portFA=
+if [ -x "$bench" ]; then
+	floor; portFS=$port
+	# A's own getAllProcessInfo answer, served as is by the floor.
+	python3 - "http://127.0.0.1:$portA/RPC2" >"$dir/all.xml" <<'EOF'
+import sys, urllib.request
+call = b"<?xml version='1.0'?>\n<methodCall>\n<methodName>supervisor.getAllProcessInfo</methodName>\n<params>\n</params>\n</methodCall>\n"
+req = urllib.request.Request(sys.argv[1], data=call, headers={"Content-Type": "text/xml"})
+sys.stdout.buffer.write(urllib.request.urlopen(req).read())
+EOF
+	floor -body "$dir/all.xml"; portFA=$port
+fi
 
 run() { # label port script conns secs
 	wrk -t"$(($4 < 2 ? 1 : 2))" -c"$4" -d"$5"s -s "$dir/$3.lua" --latency "http://127.0.0.1:$2/RPC2" |
@@ -76,8 +105,10 @@ run() { # label port script conns secs
 for rep in $(seq "$reps"); do
 	run A "$portA" getAllProcessInfo 8 5
 	run B "$portB" getAllProcessInfo 8 5
+	if [ -n "$portFA" ]; then run F "$portFA" getAllProcessInfo 8 5; fi
 done
 for rep in $(seq "$reps"); do
 	run A "$portA" getState 1 3
 	run B "$portB" getState 1 3
+	if [ -n "$portFS" ]; then run F "$portFS" getState 1 3; fi
 done

@@ -392,6 +392,9 @@ func (d *Daemon) CPUSeconds() (float64, error) {
 // RSSBytes is the daemon's resident set size.
 func (d *Daemon) RSSBytes() (int64, error) { return ReadRSSBytes(d.PID()) }
 
+// AnonRSSBytes is the daemon's resident anonymous (private) memory.
+func (d *Daemon) AnonRSSBytes() (int64, error) { return ReadAnonRSSBytes(d.PID()) }
+
 // Shutdown asks the daemon to shut down through supervisor.shutdown and
 // returns how long it took to exit. A daemon that does not leave within
 // shutdownGrace is killed and the shutdown reported as an error.

@@ -8,8 +8,11 @@
 // shuts the daemon down again. Targets A and B alternate (A B A B ...) so that
 // drift on a shared machine hits both alike; the report gives median, min and
 // max of each metric per target and the ratio of the medians. Some scenarios
-// also measure a baseline without any daemon (a bare fork/exec loop, a direct
-// write to a file, a plain pipe relay) to show the physical limit.
+// also measure a baseline without any daemon (a bare fork/exec loop, the
+// same with the AUTO log files and pipes any supervisor must create, a bare
+// kill-and-reap loop, a direct write to a file, a plain pipe relay) to show
+// the physical limit. The "httpfloor" helper is the same for the XML-RPC
+// server: a net/http server that does no work, for scripts/rpc-wrk.sh.
 //
 // Daemon CPU and RSS come from /proc/<pid>/stat and /proc/<pid>/status of the
 // daemon process alone, never its children. Every loop is bounded by a

@@ -23,9 +23,19 @@ func IsHelper(args []string) bool { return len(args) > 1 && args[1] == HelperArg
 // records the timing in -report. Because a full pipe blocks the writer, the
 // producer's own time is the rate at which its reader (a daemon capturing
 // stdout, or cat) consumed the data, without any polling by the harness.
+//
+// The "httpfloor" helper (-addr 127.0.0.1:PORT [-body FILE]) is no daemon
+// at all: a net/http server that answers every request with the same
+// getState response (or the content of FILE), doing nothing else. wrk against it measures what one HTTP round
+// trip costs on the machine (scripts/rpc-wrk.sh), the ceiling of any
+// XML-RPC server written with net/http. It runs until killed.
 func RunHelper(args []string, stderr io.Writer) int {
+	if IsHelper(args) && len(args) >= 3 && args[2] == "httpfloor" {
+		return runHTTPFloor(args[3:], stderr)
+	}
 	if !IsHelper(args) || len(args) < 3 || args[2] != "produce" {
 		fmt.Fprintf(stderr, "usage: %s %s produce -bytes N -chunk N -report FILE [-out FILE]\n", args[0], HelperArg)
+		fmt.Fprintf(stderr, "       %s %s httpfloor -addr 127.0.0.1:PORT [-body FILE]\n", args[0], HelperArg)
 		return 2
 	}
 	fs := flag.NewFlagSet("produce", flag.ContinueOnError)

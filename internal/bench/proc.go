@@ -60,34 +60,44 @@ func parseProcStat(data []byte) (ProcStat, error) {
 
 // ReadRSSBytes returns the resident set size of pid (VmRSS in
 // /proc/<pid>/status).
-func ReadRSSBytes(pid int) (int64, error) {
+func ReadRSSBytes(pid int) (int64, error) { return readStatusKB(pid, "VmRSS") }
+
+// ReadAnonRSSBytes returns the resident anonymous memory of pid (RssAnon in
+// /proc/<pid>/status): its private heap and stacks, without the pages of
+// its executable and libraries, which the page cache shares.
+func ReadAnonRSSBytes(pid int) (int64, error) { return readStatusKB(pid, "RssAnon") }
+
+func readStatusKB(pid int, field string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	return parseVmRSS(f)
+	return parseStatusKB(f, field)
 }
 
-func parseVmRSS(f io.Reader) (int64, error) {
+func parseVmRSS(f io.Reader) (int64, error) { return parseStatusKB(f, "VmRSS") }
+
+// parseStatusKB reads the "field:  N kB" line of a /proc/<pid>/status.
+func parseStatusKB(f io.Reader, field string) (int64, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
+		rest, ok := strings.CutPrefix(sc.Text(), field+":")
 		if !ok {
 			continue
 		}
 		fields := strings.Fields(rest)
 		if len(fields) != 2 || fields[1] != "kB" {
-			return 0, fmt.Errorf("bench: unexpected VmRSS line %q", sc.Text())
+			return 0, fmt.Errorf("bench: unexpected %s line %q", field, sc.Text())
 		}
 		kb, err := strconv.ParseInt(fields[0], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("bench: unexpected VmRSS line %q", sc.Text())
+			return 0, fmt.Errorf("bench: unexpected %s line %q", field, sc.Text())
 		}
 		return kb * 1024, nil
 	}
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, fmt.Errorf("bench: no VmRSS line (kernel thread or zombie?)")
+	return 0, fmt.Errorf("bench: no %s line (kernel thread or zombie?)", field)
 }

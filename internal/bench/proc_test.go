@@ -52,3 +52,14 @@ func TestParseVmRSS(t *testing.T) {
 		t.Errorf("ReadRSSBytes(self) = %d, %v", rss, err)
 	}
 }
+
+func TestParseStatusKBAnon(t *testing.T) {
+	status := "Name:\tx\nVmRSS:\t   1536 kB\nRssAnon:\t    512 kB\nRssFile:\t   1024 kB\n"
+	got, err := parseStatusKB(strings.NewReader(status), "RssAnon")
+	if err != nil || got != 512*1024 {
+		t.Errorf("parseStatusKB(RssAnon) = %d, %v; want %d", got, err, 512*1024)
+	}
+	if _, err := parseStatusKB(strings.NewReader("Name:\tx\n"), "RssAnon"); err == nil {
+		t.Error("parseStatusKB found RssAnon in a status without it")
+	}
+}

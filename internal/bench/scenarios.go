@@ -66,8 +66,10 @@ func Scenarios(o *Options) []Scenario {
 			Metrics: []Metric{
 				{Key: "startup0.seconds", Label: fmt.Sprintf("start-up, %d programs, startsecs=0 -> all RUNNING (baseline: bare Go fork/exec of %d sleep)", n, n), Unit: "s"},
 				{Key: "rss.mib", Label: fmt.Sprintf("daemon RSS with %d running programs", n), Unit: "MiB"},
+				{Key: "rss.anon.mib", Label: "of which anonymous (RssAnon: heap, stacks; not the executable's pages)", Unit: "MiB"},
 				{Key: "idle.cpu", Label: fmt.Sprintf("daemon CPU over %s idle with %d running programs", o.IdleDuration, n), Unit: "CPU s"},
-				{Key: "stopall.seconds", Label: fmt.Sprintf("stopAllProcesses(wait=True), %d programs", n), Unit: "s"},
+				{Key: "stopall.seconds", Label: fmt.Sprintf("stopAllProcesses(wait=True), %d programs (baseline: bare Go loop, SIGTERM to %d sleep then reap them)", n, n), Unit: "s"},
+				{Key: "startup0.floor.seconds", Label: fmt.Sprintf("the same %d programs with their daemon-side work: %d AUTO log files created, then each spawned with 3 pipes (baseline only)", n, 2*n), Unit: "s"},
 			},
 			Run:      runStartup0,
 			Baseline: baselineForkExec,
@@ -164,6 +166,11 @@ func runStartup0(ctx context.Context, env *Env, binary string) (Measurement, err
 		return nil, err
 	}
 	m["rss.mib"] = float64(rss) / mib
+	anon, err := d.AnonRSSBytes()
+	if err != nil {
+		return nil, err
+	}
+	m["rss.anon.mib"] = float64(anon) / mib
 
 	t0 := time.Now()
 	res, err := d.Call(ctx, "supervisor.stopAllProcesses", true)
@@ -211,7 +218,92 @@ func baselineForkExec(ctx context.Context, env *Env) (Measurement, error) {
 		}
 		cmds = append(cmds, c)
 	}
-	return Measurement{"startup0.seconds": time.Since(t0).Seconds()}, nil
+	m := Measurement{"startup0.seconds": time.Since(t0).Seconds()}
+	start, stop, err := forkExecFloor(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	m["startup0.floor.seconds"] = start.Seconds()
+	m["stopall.seconds"] = stop.Seconds()
+	return m, nil
+}
+
+// forkExecFloor times what any supervisor must do for the start-up
+// scenario besides keeping books: create the stdout and stderr AUTO log
+// files of every program in one directory (O_CREAT|O_EXCL, as mkstemp),
+// then fork/exec each program with pipes on its fds 0, 1 and 2, keeping the
+// parent's ends open as a supervisor does. On some file systems the file
+// creation costs as much as the forks. Then it times the floor of a
+// stop-all: SIGTERM to each child, then reaping them all.
+func forkExecFloor(ctx context.Context, env *Env) (start, stop time.Duration, err error) {
+	n := env.Opts.Programs
+	dir := filepath.Join(env.Dir, "floor")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return 0, 0, err
+	}
+	var kept []*os.File
+	cmds := make([]*exec.Cmd, 0, n)
+	defer func() {
+		for _, c := range cmds {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+		}
+		for _, f := range kept {
+			_ = f.Close()
+		}
+	}()
+	t0 := time.Now()
+	for i := range 2 * n {
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("p%d-%d---bench-floor.log", i/2, i%2)),
+			os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return 0, 0, err
+		}
+		if err := f.Close(); err != nil {
+			return 0, 0, err
+		}
+	}
+	for range n {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		c := exec.Command("/bin/sleep", "3600")
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		var ends [3][2]*os.File // [fd][read end, write end]
+		for i := range ends {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return 0, 0, err
+			}
+			ends[i] = [2]*os.File{r, w}
+		}
+		c.Stdin, c.Stdout, c.Stderr = ends[0][0], ends[1][1], ends[2][1]
+		err := c.Start()
+		// The child's ends are closed, the parent keeps its own (stdin's
+		// write end, the read ends of stdout and stderr), as a supervisor
+		// does.
+		for _, f := range []*os.File{ends[0][0], ends[1][1], ends[2][1]} {
+			_ = f.Close()
+		}
+		kept = append(kept, ends[0][1], ends[1][0], ends[2][0])
+		if err != nil {
+			return 0, 0, err
+		}
+		cmds = append(cmds, c)
+	}
+	start = time.Since(t0)
+	t1 := time.Now()
+	for _, c := range cmds {
+		if err := c.Process.Signal(syscall.SIGTERM); err != nil {
+			return 0, 0, err
+		}
+	}
+	for _, c := range cmds {
+		_ = c.Wait() // killed by SIGTERM: an error, as expected
+	}
+	stop = time.Since(t1)
+	cmds = nil
+	return start, stop, nil
 }
 
 func runStartup1(ctx context.Context, env *Env, binary string) (Measurement, error) {

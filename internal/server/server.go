@@ -84,7 +84,8 @@ type Server struct {
 	mu        sync.Mutex
 	servers   []*http.Server
 	listeners []net.Listener
-	sockets   []string // unix socket files to remove on Close
+	sockets   []string     // unix socket files to remove on Close
+	pprof     *http.Server // the benchmark-only profile listener, nil when off
 	serving   sync.WaitGroup
 	started   bool
 	closed    bool
@@ -152,6 +153,7 @@ func (s *Server) Start() error {
 			ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 		})
 	}
+	s.pprof = s.startPprof()
 	for i, srv := range s.servers {
 		l := s.listeners[i]
 		// Supervisor's main log says nothing at INFO about its listeners.
@@ -204,6 +206,10 @@ func (s *Server) Close(ctx context.Context) error {
 	s.closed = true
 	close(s.closing)
 	servers := s.servers
+	if s.pprof != nil {
+		// A profile being taken is cut short: it is a benchmark aid.
+		_ = s.pprof.Close()
+	}
 	s.mu.Unlock()
 
 	var wg sync.WaitGroup

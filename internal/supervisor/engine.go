@@ -162,6 +162,7 @@ func New(opts Options) (*Supervisor, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	startCPUProfile(log)
 	s := &Supervisor{
 		opts:       opts,
 		log:        log,
@@ -377,6 +378,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if s.moodState() == StateRestarting {
 		return ErrRestart
 	}
+	stopCPUProfile()
 	return nil
 }
 
@@ -456,7 +458,13 @@ func (s *Supervisor) step(now time.Time) {
 	}
 	for _, g := range s.sortedGroups() {
 		for _, p := range g.procs {
-			s.apply(p, p.m.Tick(now, moodRunning), now)
+			// Each process reads the clock again: a start records the time
+			// it happens, as Supervisor stamps laststart just before its
+			// fork. With one time for the whole pass, the 500th autostart,
+			// forked a second after the first, would be promoted to
+			// RUNNING with its startsecs counted from the first fork.
+			t := time.Now()
+			s.apply(p, p.m.Tick(t, moodRunning), t)
 		}
 		if g.pool != nil {
 			s.dispatchPool(g.pool)

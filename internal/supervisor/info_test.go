@@ -81,3 +81,29 @@ func TestSplitNamespec(t *testing.T) {
 		t.Error("MakeNamespec")
 	}
 }
+
+// VisitProcessInfo sees what AllProcessInfo returns, in the same order.
+func TestVisitProcessInfoMatchesAllProcessInfo(t *testing.T) {
+	h := start(t, cfgOf(t, groupOf("g", 1, prog("b", "/bin/true"), prog("a", "/bin/true"), prog("c", "/bin/true"))))
+	s := h.s
+	all, err := s.AllProcessInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var visited []ProcessInfo
+	size := -1
+	err = s.VisitProcessInfo(func(n int) { size = n }, func(info ProcessInfo) { visited = append(visited, info) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size != len(all) || len(visited) != len(all) {
+		t.Fatalf("size %d, visited %d, want %d", size, len(visited), len(all))
+	}
+	for i := range all {
+		// Now may tick between the two calls; everything else is equal.
+		visited[i].Now = all[i].Now
+		if visited[i] != all[i] {
+			t.Errorf("entry %d: visited %+v, want %+v", i, visited[i], all[i])
+		}
+	}
+}

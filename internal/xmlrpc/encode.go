@@ -251,8 +251,10 @@ func appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 		}
 		return append(dst, "</struct></value>\n"...), nil
 	case reflect.Struct:
-		if t, ok := rv.Interface().(time.Time); ok {
-			return appendValue(dst, t, depth)
+		// Compare types before boxing: Interface() on a struct element of
+		// a slice copies it to the heap, once per element written.
+		if rv.Type() == timeType {
+			return appendValue(dst, rv.Interface(), depth)
 		}
 		return appendGoStruct(dst, rv, depth)
 	case reflect.Invalid:
@@ -260,6 +262,16 @@ func appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 	}
 	return dst, fmt.Errorf("xmlrpc: cannot encode a value of type %s", rv.Type())
 }
+
+// plainXMLByte tells the bytes that appendEscaped copies as they are:
+// printable ASCII but '&', '<' and '>'. One table load per byte instead of
+// five comparisons: escaping is the hottest loop of a large answer.
+var plainXMLByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '&' && c != '<' && c != '>'
+	}
+	return t
+}()
 
 // appendEscaped writes s as XML character data. Beyond Python's escaping of
 // & < >, it keeps a carriage return as &#13; (a raw one would be turned
@@ -271,7 +283,7 @@ func appendEscaped(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != '<' && c != '>' {
+		if plainXMLByte[c] {
 			i++
 			continue
 		}

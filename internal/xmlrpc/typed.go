@@ -16,6 +16,9 @@ import (
 type structField struct {
 	name  string
 	index int
+	// open is the member's opening, "<member>\n<name>NAME</name>\n",
+	// rendered once per type instead of once per value written.
+	open string
 }
 
 var structPlans sync.Map // reflect.Type -> []structField
@@ -40,7 +43,7 @@ func fieldsOf(t reflect.Type) []structField {
 				name = tag
 			}
 		}
-		plan = append(plan, structField{name: name, index: i})
+		plan = append(plan, structField{name: name, index: i, open: string(appendMemberName(nil, name))})
 	}
 	structPlans.Store(t, plan)
 	return plan
@@ -55,11 +58,11 @@ func appendGoStruct(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 		// in an interface would cost an allocation per member.
 		switch field.Kind() {
 		case reflect.String:
-			dst = appendMemberName(dst, f.name)
+			dst = append(dst, f.open...)
 			dst = append(appendString(dst, field.String()), "</member>\n"...)
 			continue
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			dst = appendMemberName(dst, f.name)
+			dst = append(dst, f.open...)
 			dst = append(appendInt(dst, field.Int()), "</member>\n"...)
 			continue
 		}

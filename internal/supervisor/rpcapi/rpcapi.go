@@ -539,13 +539,12 @@ func (a *api) getAllProcessInfo(_ context.Context, p []any) (any, error) {
 	if err := checkArity(p, 0, 0); err != nil {
 		return nil, err
 	}
-	infos, err := a.s.AllProcessInfo()
+	var out []processInfoWire
+	err := a.s.VisitProcessInfo(
+		func(n int) { out = make([]processInfoWire, 0, n) },
+		func(info supervisor.ProcessInfo) { out = append(out, newProcessInfoWire(info)) })
 	if err != nil {
 		return nil, err
-	}
-	out := make([]processInfoWire, len(infos))
-	for i, info := range infos {
-		out[i] = newProcessInfoWire(info)
 	}
 	return out, nil
 }
