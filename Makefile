@@ -79,6 +79,7 @@ bench: deps build
 	$(GO) build -o bin/supvisors-bench ./cmd/supvisors-bench
 	./bin/supvisors-bench -a ./bin/supvisord -b "$$(command -v supervisord)" -v -o bin/bench-latest.md -json bin/bench-latest.json
 	scripts/rpc-wrk.sh bin/supvisord "$$(command -v supervisord)" 3 | tee bin/rpc-wrk-latest.txt
+	./bin/supvisors-bench -a ./bin/supvisord -cluster 3,10,25,50 -v -o bin/bench-cluster-latest.md
 	$(GO) test -run XXX -bench . -benchmem ./internal/xmlrpc ./internal/config ./internal/logs
 
 # Re-record the golden transcripts from Debian's supervisord, and check that

@@ -12,8 +12,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/supvisors-go/supvisors/internal/bench/clusterbench"
 )
 
 // defaultA is where `make build` puts our daemon.
@@ -63,6 +66,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "also write the full results (every value) as JSON to this file")
 	mdOut := fs.String("o", "", "also write the Markdown table to this file")
 	verbose := fs.Bool("v", false, "log each run on stderr")
+	clusterSizes := fs.String("cluster", "", "run the cluster scenario instead: comma-separated cluster sizes (e.g. 3,10,25,50) of target A")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -95,6 +99,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *clusterSizes != "" {
+		return runCluster(ctx, opts, *clusterSizes, strings.Join(args, " "), stdout, stderr, *mdOut, fs.Name())
+	}
 	report, err := Run(ctx, opts)
 	if report == nil {
 		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
@@ -164,4 +171,32 @@ func writeOutputs(report *Report, command string, stdout io.Writer, mdPath, json
 		return os.WriteFile(jsonPath, append(data, '\n'), 0o644)
 	}
 	return nil
+}
+
+// runCluster runs the cluster scenario (package clusterbench) on target A:
+// launch to OPERATION, failover, idle CPU and memory per cluster size.
+func runCluster(ctx context.Context, opts Options, sizes, command string, stdout, stderr io.Writer, mdPath, name string) int {
+	var list []int
+	for _, f := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(stderr, "%s: -cluster: %q is not a cluster size\n", name, f)
+			return 2
+		}
+		list = append(list, n)
+	}
+	report, err := clusterbench.Run(ctx, clusterbench.Options{Daemon: opts.A, Sizes: list, Dir: opts.WorkDir, Logger: opts.Logger})
+	md := fmt.Sprintf("Command: `%s`\n\n%s", command, report.Markdown())
+	fmt.Fprint(stdout, md)
+	if mdPath != "" {
+		if werr := os.WriteFile(mdPath, []byte(md), 0o644); werr != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, werr)
+			return 1
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	return 0
 }

@@ -24,6 +24,8 @@ func TestMainUsageErrors(t *testing.T) {
 		{"directory target", []string{"-a", "/", "-b", sd}, 2, "not an executable file"},
 		{"unknown scenario", []string{"-a", sd, "-b", sd, "-scenarios", "warp"}, 2, `unknown scenario "warp"`},
 		{"bad sizes", []string{"-a", sd, "-b", sd, "-reps", "0", "-programs", "0"}, 2, "reps must be at least 1"},
+		{"bad cluster size", []string{"-a", sd, "-b", sd, "-cluster", "3,x"}, 2, `-cluster: "x" is not a cluster size`},
+		{"zero cluster size", []string{"-a", sd, "-b", sd, "-cluster", "0"}, 2, `-cluster: "0" is not a cluster size`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
