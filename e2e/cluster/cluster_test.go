@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -157,6 +158,51 @@ func TestShutdownFromSlave(t *testing.T) {
 		}
 		if err := n.ExitErr(); err != nil {
 			t.Errorf("%s exited with %v; want status 0", describe(n), err)
+		}
+	}
+}
+
+// TestRestartFromSlave calls supvisors.restart on a Slave: the Master takes
+// the whole cluster through RESTARTING, every supervisord restarts in place
+// (its programs with it), and the cluster forms again.
+func TestRestartFromSlave(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3, nil)
+	views := waitOperation(t, c.Nodes, c.Nodes)
+	master := c.Node(views.Master())
+	slave := clusterbench.Except(c.Nodes, master.Nick)[0]
+	sleeperPID := func(n *clusterbench.Node) any {
+		info, _ := mustCall(t, n, "supervisor.getProcessInfo", "sleeper").(map[string]any)
+		return info["pid"]
+	}
+	before := map[string]any{}
+	for _, n := range c.Nodes {
+		before[n.Nick] = sleeperPID(n)
+	}
+
+	if got := mustCall(t, slave, "supvisors.restart"); got != true {
+		t.Fatalf("supvisors.restart on %s = %#v; want true", slave.Nick, got)
+	}
+	deadline := time.Now().Add(reactionDeadline)
+	for _, n := range c.Nodes {
+		for !strings.Contains(grepLines(t, n.OutputPath(), "-> RESTARTING"), "RESTARTING") {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never entered RESTARTING; its state lines:\n%s", describe(n), grepLines(t, n.OutputPath(), "Supvisors state"))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	views = waitOperation(t, c.Nodes, c.Nodes)
+	t.Logf("Master after the restart: %s", views.Master())
+	for _, n := range c.Nodes {
+		if !n.Running() {
+			t.Errorf("%s exited: a cluster restart restarts supervisord in place", describe(n))
+		}
+		if lines := grepLines(t, n.OutputPath(), "RESTARTING -> FINAL"); lines == "" {
+			t.Errorf("%s did not go from RESTARTING to FINAL", describe(n))
+		}
+		if after := sleeperPID(n); after == before[n.Nick] {
+			t.Errorf("%s: sleeper still has pid %v: its supervisord did not restart", describe(n), after)
 		}
 	}
 }
