@@ -68,12 +68,24 @@ type Finished struct {
 	Err    error
 }
 
-func (StartProcess) isAction() {}
-func (StopProcess) isAction()  {}
-func (ForceState) isAction()   {}
-func (JobsChanged) isAction()  {}
-func (Assigned) isAction()     {}
-func (Finished) isAction()     {}
+// SupvisorsRestart and SupvisorsShutdown report that a process whose
+// running failure strategy is RESTART or SHUTDOWN crashed: the driver
+// steps the state machine with fsm.RestartRequest or fsm.ShutdownRequest
+// (the Master then enters RESTARTING or SHUTTING_DOWN, which aborts the
+// jobs and stops every application).
+type SupvisorsRestart struct{ Namespec string }
+
+// SupvisorsShutdown: see SupvisorsRestart.
+type SupvisorsShutdown struct{ Namespec string }
+
+func (StartProcess) isAction()      {}
+func (StopProcess) isAction()       {}
+func (ForceState) isAction()        {}
+func (JobsChanged) isAction()       {}
+func (Assigned) isAction()          {}
+func (Finished) isAction()          {}
+func (SupvisorsRestart) isAction()  {}
+func (SupvisorsShutdown) isAction() {}
 
 func (a StartProcess) String() string {
 	return fmt.Sprintf("start %s on %s args=%q", a.Namespec, a.Target, a.ExtraArgs)
@@ -94,3 +106,5 @@ func (a Finished) String() string {
 	}
 	return fmt.Sprintf("finished #%d result=%v", a.Ticket, a.Result)
 }
+func (a SupvisorsRestart) String() string  { return "supvisors restart (crash of " + a.Namespec + ")" }
+func (a SupvisorsShutdown) String() string { return "supvisors shutdown (crash of " + a.Namespec + ")" }

@@ -37,6 +37,9 @@ type Commander struct {
 	// run when the Stopper has finished with the application.
 	appStartRequests  map[string]options.StartingStrategy
 	procStartRequests map[string][]processStart
+	// failures are the running failure jobs waiting for their
+	// application to leave the Starter and the Stopper.
+	failures failureJobs
 
 	actions []Action
 	// now is the monotonic time passed with the call being handled.
@@ -145,12 +148,14 @@ func (c *Commander) ProcessEvent(namespec, identifier string, now float64) {
 
 // Check looks for requests not acknowledged in time (Supvisors does it
 // before every evaluation of its state machine): a start is forced
-// FATAL, a stop is forced STOPPED.
+// FATAL, a stop is forced STOPPED. Then the running failure jobs whose
+// application is no longer busy are carried out.
 func (c *Commander) Check(now float64) {
 	c.begin(now)
 	defer c.end()
 	c.check(&c.starter)
 	c.check(&c.stopper)
+	c.triggerFailureJobs()
 }
 
 // InstancesLost drops the commands in progress on instances just lost:
@@ -172,7 +177,8 @@ func (c *Commander) InstancesLost(ids, lost []string, now float64) []string {
 }
 
 // Abort drops every job (entering SYNCHRONIZATION, ELECTION, RESTARTING
-// or SHUTTING_DOWN). The deferred starts of restarts are dropped too.
+// or SHUTTING_DOWN). The deferred starts of restarts and the running
+// failure jobs are dropped too.
 func (c *Commander) Abort(now float64) {
 	c.begin(now)
 	defer c.end()
@@ -180,6 +186,7 @@ func (c *Commander) Abort(now float64) {
 	c.stopper.abort()
 	clear(c.appStartRequests)
 	clear(c.procStartRequests)
+	c.failures = failureJobs{}
 }
 
 // StartDistribution starts, each with its default strategy, every
@@ -218,8 +225,10 @@ func (c *Commander) startApplications() {
 	c.next(&c.starter)
 }
 
-// startApplication plans the start of a stopped application.
-func (c *Commander) startApplication(strategy options.StartingStrategy, name string) {
+// startApplication plans the start of a stopped application; trigger
+// moves the Starter on at once, otherwise the caller does once
+// everything is planned.
+func (c *Commander) startApplication(strategy options.StartingStrategy, name string, trigger bool) {
 	app, ok := c.model.Application(name)
 	if !ok {
 		return
@@ -229,7 +238,9 @@ func (c *Commander) startApplication(strategy options.StartingStrategy, name str
 		return
 	}
 	c.storeStart(app, strategy)
-	c.next(&c.starter)
+	if trigger {
+		c.next(&c.starter)
+	}
 }
 
 // storeStart plans the start sequence of an application: its processes
@@ -259,8 +270,9 @@ func (c *Commander) startCommand(p model.ProcessView, strategy options.StartingS
 }
 
 // startProcess plans the start of one stopped process, out of its
-// application's sequence: wait_exit does not apply.
-func (c *Commander) startProcess(strategy options.StartingStrategy, namespec, extraArgs string) {
+// application's sequence: wait_exit does not apply. trigger: see
+// startApplication.
+func (c *Commander) startProcess(strategy options.StartingStrategy, namespec, extraArgs string, trigger bool) {
 	p, ok := c.model.Process(namespec)
 	if !ok || !isStoppedLike(p.State) {
 		return
@@ -271,7 +283,9 @@ func (c *Commander) startProcess(strategy options.StartingStrategy, namespec, ex
 		return &appJob{app: app.Name, planned: map[int][]*command{}, strategy: strategy,
 			distribution: parseDistribution(app.Rules.Distribution)}
 	}, func(app model.ApplicationView) int { return app.Rules.StartSequence })
-	c.next(&c.starter)
+	if trigger {
+		c.next(&c.starter)
+	}
 }
 
 // addToJob adds commands to the job of the process's application, or to
@@ -299,14 +313,17 @@ func (c *Commander) addToJob(s *sequencer, p model.ProcessView, rank int, cmd *c
 }
 
 // stopApplication plans the stop of every running process of an
-// application, by descending stop_sequence.
-func (c *Commander) stopApplication(name string) {
+// application, by descending stop_sequence. trigger: see
+// startApplication.
+func (c *Commander) stopApplication(name string, trigger bool) {
 	app, ok := c.model.Application(name)
 	if !ok || !app.HasRunningProcesses {
 		return
 	}
 	c.storeStop(app)
-	c.next(&c.stopper)
+	if trigger {
+		c.next(&c.stopper)
+	}
 }
 
 func (c *Commander) storeStop(app model.ApplicationView) {
@@ -349,22 +366,22 @@ func (c *Commander) stopProcess(namespec string, identifiers []string, trigger b
 }
 
 // restartApplication stops the application and starts it once stopped;
-// at once when nothing runs.
-func (c *Commander) restartApplication(strategy options.StartingStrategy, name string) {
+// at once when nothing runs. trigger: see startApplication.
+func (c *Commander) restartApplication(strategy options.StartingStrategy, name string, trigger bool) {
 	app, ok := c.model.Application(name)
 	if !ok {
 		return
 	}
 	if app.HasRunningProcesses {
 		c.appStartRequests[name] = strategy
-		c.stopApplication(name)
+		c.stopApplication(name, trigger)
 		return
 	}
-	c.startApplication(strategy, name)
+	c.startApplication(strategy, name, trigger)
 }
 
 // restartProcess: see restartApplication.
-func (c *Commander) restartProcess(strategy options.StartingStrategy, namespec, extraArgs string) {
+func (c *Commander) restartProcess(strategy options.StartingStrategy, namespec, extraArgs string, trigger bool) {
 	p, ok := c.model.Process(namespec)
 	if !ok {
 		return
@@ -372,10 +389,10 @@ func (c *Commander) restartProcess(strategy options.StartingStrategy, namespec, 
 	if isRunningLike(p.State) {
 		c.procStartRequests[p.ApplicationName] = append(c.procStartRequests[p.ApplicationName],
 			processStart{strategy: strategy, namespec: namespec, extraArgs: extraArgs})
-		c.stopProcess(namespec, nil, true)
+		c.stopProcess(namespec, nil, trigger)
 		return
 	}
-	c.startProcess(strategy, namespec, extraArgs)
+	c.startProcess(strategy, namespec, extraArgs, trigger)
 }
 
 // resolveRules assigns instances to the processes of an application

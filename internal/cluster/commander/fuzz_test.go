@@ -14,11 +14,12 @@ import (
 var fuzzSetup = []string{
 	"instance A node=n1", "instance B node=n1", "instance C node=n2",
 	"app seq start=1 sfs=STOP",
-	"prog seq:init start=1 wait_exit load=10", "prog seq:srv start=2 required load=30", "prog seq:opt start=2 load=20",
-	"app one start=2 dist=SINGLE_INSTANCE sfs=ABORT",
+	"prog seq:init start=1 wait_exit load=10", "prog seq:srv start=2 required load=30 rfs=RESTART_APPLICATION",
+	"prog seq:opt start=2 load=20 rfs=STOP_APPLICATION",
+	"app one start=2 dist=SINGLE_INSTANCE sfs=ABORT rfs=RESTART_PROCESS",
 	"prog one:a start=1 required load=20", "prog one:b start=2 load=20",
 	"app node start=2 dist=SINGLE_NODE",
-	"prog node:x start=1 load=30", "prog node:y start=1 load=30",
+	"prog node:x start=1 load=30 rfs=RESTART_PROCESS", "prog node:y start=1 load=30 rfs=SHUTDOWN",
 	"app pool start=3",
 	"prog pool:w_0 start=1 hash=*", "prog pool:w_1 start=1 hash=*",
 	"app free unmanaged",
@@ -32,7 +33,10 @@ var fuzzProcs = []string{"seq:init", "seq:srv", "seq:opt", "one:a", "one:b", "no
 	"pool:w_0", "pool:w_1", "free:u", "pool:*"}
 var fuzzStates = []string{"STARTING", "RUNNING", "BACKOFF", "STOPPING", "STOPPED", "EXITED", "EXITED!", "FATAL"}
 
-// FuzzCommander plays random requests, events, ticks and losses. The
+var fuzzConciliations = []string{"SENICIDE", "INFANTICIDE", "USER", "STOP", "RESTART", "RUNNING_FAILURE"}
+
+// FuzzCommander plays random requests, events (some seen by the Master's
+// failure check), ticks, losses and conciliations. The
 // Commander must never panic nor send a second start for a process whose
 // first start is still pending, and once the events stop every job must
 // end (the time-outs see to it) and every waiting request be answered.
@@ -40,6 +44,9 @@ func FuzzCommander(f *testing.F) {
 	f.Add([]byte{6, 8, 8, 9, 9, 9, 9})
 	f.Add([]byte{0, 0, 1, 8, 3, 9, 10, 9, 2, 5, 7, 12, 13})
 	f.Add([]byte{7, 2, 1, 3, 3, 4, 4, 5, 9, 11, 6, 10, 1, 9})
+	// Crashes, a loss seen by the Master, conciliations.
+	f.Add([]byte{6, 14, 0, 1, 6, 14, 1, 2, 7, 10, 0, 0, 15, 5, 9, 15, 3, 9, 9})
+	f.Add([]byte{6, 8, 8, 9, 14, 2, 6, 7, 15, 0, 10, 1, 0, 9, 9, 9})
 	f.Fuzz(runFuzzBody)
 }
 
@@ -72,7 +79,7 @@ func runFuzzBody(t *testing.T, data []byte) {
 	}
 	for steps := 0; len(data) > 0 && steps < 200; steps++ {
 		var cmd []string
-		switch next() % 14 {
+		switch next() % 16 {
 		case 0:
 			cmd = []string{"start-app", pick(fuzzApps), strategy(), waitArg()}
 		case 1:
@@ -108,6 +115,9 @@ func runFuzzBody(t *testing.T, data []byte) {
 			}
 			lostOnce[id] = true
 			cmd = []string{"lost", id}
+			if next()%2 == 0 {
+				cmd = append(cmd, "master")
+			}
 		case 11:
 			cmd = []string{"abort"}
 		case 12:
@@ -118,6 +128,18 @@ func runFuzzBody(t *testing.T, data []byte) {
 			}
 		case 13:
 			cmd = []string{"start-any", pick([]string{"seq", "pool", "^one:b$", "(", "x|y"}), strategy(), waitArg()}
+		case 14:
+			id := pick(e.cluster.known)
+			ns := pick(fuzzProcs[:len(fuzzProcs)-1])
+			if e.cluster.down[id] {
+				continue
+			}
+			if _, ok := e.m.Record(id, ns); !ok {
+				continue
+			}
+			cmd = []string{"crash", id, ns, pick(fuzzStates)}
+		case 15:
+			cmd = []string{"conciliate", pick(fuzzConciliations)}
 		}
 		if cmd[0] == "test-app" || cmd[0] == "test-proc" {
 			if err := e.dryRunEmitsNothing(cmd); err != nil {
@@ -133,7 +155,7 @@ func runFuzzBody(t *testing.T, data []byte) {
 	}
 	// The events stop: wait_exit processes exit, time goes by.
 	for range 60 {
-		if !e.c.Starting() && !e.c.Stopping() {
+		if !e.c.Starting() && !e.c.Stopping() && e.c.failures.empty() {
 			break
 		}
 		for _, ns := range fuzzProcs[:len(fuzzProcs)-1] {
@@ -154,8 +176,9 @@ func runFuzzBody(t *testing.T, data []byte) {
 		history = append(history, "> tick")
 		history = append(history, e.out...)
 	}
-	if e.c.Starting() || e.c.Stopping() || len(e.c.Pending()) > 0 {
-		t.Fatalf("jobs never ended: starting=%t stopping=%t pending=%v", e.c.Starting(), e.c.Stopping(), e.c.Pending())
+	if e.c.Starting() || e.c.Stopping() || len(e.c.Pending()) > 0 || !e.c.failures.empty() {
+		t.Fatalf("jobs never ended: starting=%t stopping=%t pending=%v failures=%+v",
+			e.c.Starting(), e.c.Stopping(), e.c.Pending(), e.c.failures)
 	}
 }
 

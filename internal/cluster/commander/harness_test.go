@@ -129,6 +129,8 @@ func (e *env) setup(words []string) error {
 				r.StartingStrategy = v
 			case "sfs":
 				r.StartingFailureStrategy = v
+			case "rfs":
+				r.RunningFailureStrategy = v
 			case "ids":
 				r.Identifiers = list(v)
 			default:
@@ -155,6 +157,8 @@ func (e *env) setup(words []string) error {
 				p.Identifiers = list(v)
 			case "sfs":
 				p.StartingFailureStrategy = v
+			case "rfs":
+				p.RunningFailureStrategy = v
 			case "hash":
 				p.Identifiers, sign.HashIdentifiers = []string{}, list(v)
 			case "at":
@@ -316,6 +320,13 @@ func (e *env) run(words []string) error {
 		changes := e.m.InstanceLost(words[1], e.now)
 		kept := c.InstancesLost(words[1:2], changes.Lost, e.now)
 		e.printf("lost %v -> failure handler %v", changes.Lost, kept)
+		// "lost ID master": the Master redistributes what no job holds.
+		if slices.Contains(words[2:], "master") {
+			if err := e.drain(); err != nil {
+				return err
+			}
+			c.Redistribute(kept, e.now)
+		}
 	case "test-app", "test-proc":
 		s, err := parseStrategyArg(words[2])
 		if err != nil {
@@ -347,7 +358,9 @@ func (e *env) run(words []string) error {
 	case "jobs":
 		e.printf("starting=%t stopping=%t pending=%v", c.Starting(), c.Stopping(), c.Pending())
 	default:
-		return fmt.Errorf("unknown command %q", words[0])
+		if err := e.runFailure(words); err != nil {
+			return err
+		}
 	}
 	return e.drain()
 }

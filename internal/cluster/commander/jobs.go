@@ -208,18 +208,18 @@ func (c *Commander) after(s *sequencer, j *appJob) {
 		if j.stopRequest {
 			j.stopRequest = false
 			c.log.Warn("starting failure: the application is stopped", "application", j.app)
-			c.stopApplication(j.app)
+			c.stopApplication(j.app, true)
 		}
 		return
 	}
 	if strategy, ok := c.appStartRequests[j.app]; ok {
 		delete(c.appStartRequests, j.app)
-		c.startApplication(strategy, j.app)
+		c.startApplication(strategy, j.app, true)
 	}
 	if list, ok := c.procStartRequests[j.app]; ok {
 		delete(c.procStartRequests, j.app)
 		for _, r := range list {
-			c.startProcess(r.strategy, r.namespec, r.extraArgs)
+			c.startProcess(r.strategy, r.namespec, r.extraArgs, true)
 		}
 	}
 }

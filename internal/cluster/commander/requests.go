@@ -135,7 +135,7 @@ func (c *Commander) StartApplication(strategy options.StartingStrategy, name str
 	if err := c.startableApplication(name); err != nil {
 		return 0, err
 	}
-	c.startApplication(strategy, name)
+	c.startApplication(strategy, name, true)
 	if !c.Starting() {
 		return 0, errdefs.New(errdefs.AbnormalTermination, "failed to start "+name)
 	}
@@ -164,7 +164,7 @@ func (c *Commander) StopApplication(name string, wait bool, now float64) (Ticket
 	if !app.HasRunningProcesses {
 		return 0, errdefs.New(errdefs.NotRunning, "failed to stop "+name)
 	}
-	c.stopApplication(name)
+	c.stopApplication(name, true)
 	if !wait || !c.Stopping() {
 		return 0, nil
 	}
@@ -184,7 +184,7 @@ func (c *Commander) RestartApplication(strategy options.StartingStrategy, name s
 	if _, err := c.application(name); err != nil {
 		return 0, err
 	}
-	c.restartApplication(strategy, name)
+	c.restartApplication(strategy, name, true)
 	if !c.Stopping() && !c.Starting() {
 		return 0, errdefs.New(errdefs.AbnormalTermination, "failed to restart "+name)
 	}
@@ -213,7 +213,7 @@ func (c *Commander) StartProcess(strategy options.StartingStrategy, namespec, ex
 func (c *Commander) startProcesses(strategy options.StartingStrategy, namespec string, procs []model.ProcessView,
 	extraArgs string, wait bool, result any) (Ticket, error) {
 	for _, p := range procs {
-		c.startProcess(strategy, p.Namespec, extraArgs)
+		c.startProcess(strategy, p.Namespec, extraArgs, true)
 	}
 	if !c.Starting() {
 		return 0, errdefs.New(errdefs.AbnormalTermination, "failed to start "+namespec)
@@ -321,7 +321,7 @@ func (c *Commander) RestartProcess(strategy options.StartingStrategy, namespec, 
 		return 0, err
 	}
 	for _, p := range procs {
-		c.restartProcess(strategy, p.Namespec, extraArgs)
+		c.restartProcess(strategy, p.Namespec, extraArgs, true)
 	}
 	if !c.Stopping() && !c.Starting() {
 		return 0, errdefs.New(errdefs.AbnormalTermination, "failed to restart "+namespec)
