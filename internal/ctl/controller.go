@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -364,7 +365,7 @@ func (c *Controller) Upcheck(ctx context.Context) (bool, error) {
 		}
 		return false, err
 	}
-	if s := pyStr(v); s != APIVersion {
+	if s := pyfmt.Str(v); s != APIVersion {
 		c.Output(fmt.Sprintf("Sorry, this version of supervisorctl expects to talk to a server with API "+
 			"version %s, but the remote version is %s.", APIVersion, s))
 		c.exitStatus = ExitNotInstalled

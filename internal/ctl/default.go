@@ -165,7 +165,7 @@ func (p *defaultPlugin) tail(ctx context.Context, arg string) error {
 		}
 		return nil
 	}
-	p.out(pyStr(v))
+	p.out(pyfmt.Str(v))
 	return nil
 }
 
@@ -236,7 +236,7 @@ func (p *defaultPlugin) maintail(ctx context.Context, arg string) error {
 		}
 		return nil
 	}
-	p.out(pyStr(v))
+	p.out(pyfmt.Str(v))
 	return nil
 }
 
@@ -350,7 +350,7 @@ func (p *defaultPlugin) pid(ctx context.Context, arg string) error {
 		if err != nil {
 			return err
 		}
-		p.out(pyStr(v))
+		p.out(pyfmt.Str(v))
 	case contains(names, "all"):
 		v, err := p.ctl.Call(ctx, "supervisor.getAllProcessInfo")
 		if err != nil {
@@ -823,7 +823,7 @@ func (p *defaultPlugin) reloadConfig(ctx context.Context) (added, changed, remov
 			return nil, nil, nil, err
 		}
 		for _, n := range names {
-			out[i] = append(out[i], pyStr(n))
+			out[i] = append(out[i], pyfmt.Str(n))
 		}
 	}
 	return out[0], out[1], out[2], nil
@@ -1156,7 +1156,7 @@ func (p *defaultPlugin) version(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
-	p.out(pyStr(v))
+	p.out(pyfmt.Str(v))
 	return nil
 }
 

@@ -135,28 +135,6 @@ func isSocketError(err error) bool {
 	return errors.As(err, &errno) || errors.As(err, &dnsErr)
 }
 
-// pyStr formats a decoded XML-RPC value as Python's "%s" would.
-func pyStr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []byte:
-		return string(x)
-	}
-	return fmt.Sprint(v)
-}
-
 // resultError is a malformed answer from the daemon.
 func resultError(what string, v any) error {
 	return &pyError{class: "TypeError", msg: fmt.Sprintf("unexpected %s in the daemon's answer: %T", what, v), file: supervisorctlFile, line: 0}
@@ -195,7 +173,7 @@ func asStructs(v any) ([]map[string]any, error) {
 	return out, nil
 }
 
-func field(m map[string]any, key string) string { return pyStr(m[key]) }
+func field(m map[string]any, key string) string { return pyfmt.Str(m[key]) }
 
 func intField(m map[string]any, key string) int {
 	switch x := m[key].(type) {

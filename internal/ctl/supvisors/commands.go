@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/supvisors-go/supvisors/internal/ctl"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // ---- sversion
@@ -20,7 +21,7 @@ func (p *plugin) sversion(ctx context.Context, _ string) error {
 	if err != nil {
 		return p.reportFault("", err)
 	}
-	p.out(pyStr(v))
+	p.out(pyfmt.Str(v))
 	return nil
 }
 
@@ -295,7 +296,7 @@ func (p *plugin) endSync(ctx context.Context, arg string) error {
 	if err != nil {
 		return p.reportFault("", err)
 	}
-	p.out("End of Synchronization phase requested: " + pyStr(v))
+	p.out("End of Synchronization phase requested: " + pyfmt.Str(v))
 	return nil
 }
 
@@ -315,7 +316,7 @@ func (p *plugin) sreload(ctx context.Context, _ string) error {
 	if err != nil {
 		return p.reportFault("", err)
 	}
-	p.out("Restarted: " + pyStr(v))
+	p.out("Restarted: " + pyfmt.Str(v))
 	return nil
 }
 
@@ -331,7 +332,7 @@ func (p *plugin) sshutdown(ctx context.Context, _ string) error {
 	if err != nil {
 		return p.reportFault("", err)
 	}
-	p.out("Shut down: " + pyStr(v))
+	p.out("Shut down: " + pyfmt.Str(v))
 	return nil
 }
 
@@ -377,7 +378,7 @@ func (p *plugin) logLevel(ctx context.Context, arg string) error {
 	if err != nil {
 		return p.reportFault("", err)
 	}
-	p.out("Logger level changed: " + pyStr(v))
+	p.out("Logger level changed: " + pyfmt.Str(v))
 	return nil
 }
 
@@ -387,5 +388,5 @@ func (p *plugin) helpLogLevel() {
 		names[i] = l.name
 	}
 	p.out("loglevel lvl\t\t\t\tSet the level of the local Supvisors logger to lvl.")
-	p.out("\t\t\t\t\tThe levels are: " + pyRepr(names) + ".")
+	p.out("\t\t\t\t\tThe levels are: " + pyfmt.ReprValue(names) + ".")
 }

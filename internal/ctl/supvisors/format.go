@@ -3,8 +3,6 @@ package supvisors
 import (
 	"fmt"
 	"math"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -15,55 +13,6 @@ import (
 
 // fields splits a command argument on whitespace, as str.split() does.
 func fields(arg string) []string { return strings.FieldsFunc(arg, unicode.IsSpace) }
-
-// pyStr spells a decoded XML-RPC value as Python's str() does, since the
-// plugin prints every value with "%s": True/False, None, lists as their
-// repr.
-func pyStr(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return pyRepr(v)
-}
-
-// pyRepr spells a decoded value as Python's repr() does.
-func pyRepr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return pyfmt.Repr(x)
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return string(pyfmt.AppendFloat(nil, x))
-	case []any:
-		items := make([]string, len(x))
-		for i, item := range x {
-			items[i] = pyRepr(item)
-		}
-		return "[" + strings.Join(items, ", ") + "]"
-	case map[string]any:
-		// Decoding loses the member order; sorted keys at least keep the
-		// output stable.
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		items := make([]string, len(keys))
-		for i, k := range keys {
-			items[i] = pyfmt.Repr(k) + ": " + pyRepr(x[k])
-		}
-		return "{" + strings.Join(items, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
 
 // truthy is Python's truth value of a decoded value.
 func truthy(v any) bool {
@@ -89,7 +38,7 @@ func truthy(v any) bool {
 // record is one struct of a daemon's answer.
 type record map[string]any
 
-func (r record) str(key string) string { return pyStr(r[key]) }
+func (r record) str(key string) string { return pyfmt.Str(r[key]) }
 
 // records converts an answer that must be an array of structs, each with
 // every one of keys, as the plugin reads them.
@@ -126,7 +75,7 @@ func oneRecord(v any, keys ...string) (record, error) {
 }
 
 func answerError(want string, v any) error {
-	return fmt.Errorf("the daemon answered %s where %s was expected", pyRepr(v), want)
+	return fmt.Errorf("the daemon answered %s where %s was expected", pyfmt.ReprValue(v), want)
 }
 
 // columnWidth is the width of a column whose values vary: the longest of
@@ -136,7 +85,7 @@ func columnWidth(rows []record, key, title string) int {
 	width := utf8.RuneCountInString(title)
 	for _, r := range rows {
 		if v, ok := r[key]; ok {
-			width = max(width, utf8.RuneCountInString(pyStr(v)))
+			width = max(width, utf8.RuneCountInString(pyfmt.Str(v)))
 		}
 	}
 	return width + 2
@@ -171,7 +120,7 @@ func clockTime(v any, loc *time.Location) (string, error) {
 		seconds = int64(x)
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "", fmt.Errorf("invalid time %s in the daemon's answer", pyRepr(v))
+			return "", fmt.Errorf("invalid time %s in the daemon's answer", pyfmt.ReprValue(v))
 		}
 		seconds = int64(math.Floor(x))
 	case bool:
@@ -179,7 +128,7 @@ func clockTime(v any, loc *time.Location) (string, error) {
 			seconds = 1
 		}
 	default:
-		return "", fmt.Errorf("invalid time %s in the daemon's answer", pyRepr(v))
+		return "", fmt.Errorf("invalid time %s in the daemon's answer", pyfmt.ReprValue(v))
 	}
 	return time.Unix(seconds, 0).In(loc).Format("15:04:05"), nil
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 func TestClockTimeIsLocalTimeOfDay(t *testing.T) {
@@ -48,8 +50,8 @@ func TestPyStrSpellsLikePython(t *testing.T) {
 		{[]any{"a:1", "it's", 2, nil, []any{false}}, `['a:1', "it's", 2, None, [False]]`},
 		{map[string]any{"b": 1, "a": "x"}, "{'a': 'x', 'b': 1}"},
 	} {
-		if got := pyStr(c.v); got != c.want {
-			t.Errorf("pyStr(%#v) = %q, want %q", c.v, got, c.want)
+		if got := pyfmt.Str(c.v); got != c.want {
+			t.Errorf("pyfmt.Str(%#v) = %q, want %q", c.v, got, c.want)
 		}
 	}
 }

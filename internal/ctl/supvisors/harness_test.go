@@ -17,6 +17,7 @@ import (
 	"github.com/supvisors-go/supvisors/internal/ctl"
 	"github.com/supvisors-go/supvisors/internal/errdefs"
 	"github.com/supvisors-go/supvisors/internal/leakcheck"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -110,7 +111,7 @@ func (d *fakeDaemon) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.mu.Lock()
-	d.calls = append(d.calls, method+pyRepr(params))
+	d.calls = append(d.calls, method+pyfmt.ReprValue(params))
 	d.mu.Unlock()
 	var body []byte
 	v, err := d.disp.Call(r.Context(), method, params)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/supvisors-go/supvisors/internal/ctl"
 	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -97,7 +98,7 @@ func (p *plugin) upcheck(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if remote, ok := v.(string); !ok || remote != APIVersion {
-		p.out(fmt.Sprintf(msgVersionMismatch, APIVersion, pyStr(v)))
+		p.out(fmt.Sprintf(msgVersionMismatch, APIVersion, pyfmt.Str(v)))
 		p.ctl.SetExitStatus(ctl.ExitNotInstalled)
 		return false, nil
 	}
