@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -179,6 +181,7 @@ func TestRestartFromSlave(t *testing.T) {
 	for _, n := range c.Nodes {
 		before[n.Nick] = sleeperPID(n)
 	}
+	checkSupvisorsctl(t, slave, master, len(c.Nodes))
 
 	if got := mustCall(t, slave, "supvisors.restart"); got != true {
 		t.Fatalf("supvisors.restart on %s = %#v; want true", slave.Nick, got)
@@ -204,5 +207,43 @@ func TestRestartFromSlave(t *testing.T) {
 		if after := sleeperPID(n); after == before[n.Nick] {
 			t.Errorf("%s: sleeper still has pid %v: its supervisord did not restart", describe(n), after)
 		}
+	}
+}
+
+// checkSupvisorsctl runs our supvisorsctl with -s URL against n, a member
+// of a cluster of size instances in OPERATION under master: the Supvisors
+// commands are there without any configuration file, and answer.
+func checkSupvisorsctl(t *testing.T, n, master *clusterbench.Node, size int) {
+	t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d", n.Port)
+	run := func(args ...string) string {
+		cmd := exec.Command(testCtl, append([]string{"-s", url}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("supvisorsctl %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if got := run("sversion"); got != "0.19.1\n" {
+		t.Errorf("sversion = %q", got)
+	}
+	want := fmt.Sprintf("Nick identifier: %s\nIdentifier:      %s\n", master.Nick, master.Identifier())
+	if got := run("master"); got != want {
+		t.Errorf("master = %q, want %q", got, want)
+	}
+	if got := run("sstate"); !strings.Contains(got, "OPERATION") || !strings.Contains(got, master.Identifier()) {
+		t.Errorf("sstate = %q", got)
+	}
+	lines := strings.Split(strings.TrimSpace(run("instance_status")), "\n")
+	if len(lines) != size+1 || !strings.HasPrefix(lines[0], "Nickname") {
+		t.Fatalf("instance_status = %q: want a header and %d rows", lines, size)
+	}
+	for _, l := range lines[1:] {
+		if !strings.Contains(l, " RUNNING ") {
+			t.Errorf("instance_status row %q: want RUNNING", l)
+		}
+	}
+	if got := run("strategies"); !strings.Contains(got, "Auto-fencing:") || !strings.Contains(got, "CONFIG") {
+		t.Errorf("strategies = %q", got)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,7 +26,7 @@ func TestMain(m *testing.M) {
 		testDaemon = os.Getenv("SUPVISORS_TEST_DAEMON")
 	}
 	if testDaemon == "" {
-		bin, err := buildDaemon()
+		bin, err := BuildCommand("../../..", "./cmd/supvisord", filepath.Join(os.TempDir(), "supvisors-clusterbench"), "supvisord")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -35,37 +34,6 @@ func TestMain(m *testing.M) {
 		testDaemon = bin
 	}
 	leakcheck.Main(m)
-}
-
-// buildDaemon builds ./cmd/supvisord at a fixed path under the temporary
-// directory: leakcheck.Main ends the process with os.Exit, so nothing built
-// per run could be removed afterwards. The build goes to a new file renamed
-// over the old one, so a concurrent run keeps the binary it started.
-func buildDaemon() (string, error) {
-	dir := filepath.Join(os.TempDir(), "supvisors-clusterbench")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(dir, "supvisord-*.new")
-	if err != nil {
-		return "", err
-	}
-	tmp.Close()
-	cmd := exec.Command(goTool(), "build", "-o", tmp.Name(), "./cmd/supvisord")
-	cmd.Dir = "../../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("building ./cmd/supvisord: %v\n%s", err, out)
-	}
-	bin := filepath.Join(dir, "supvisord")
-	return bin, os.Rename(tmp.Name(), bin)
-}
-
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return "/usr/local/go/bin/go"
 }
 
 // TestRunThreeInstances runs the whole benchmark once for 3 instances: the
