@@ -2,11 +2,17 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
+	"github.com/supvisors-go/supvisors/internal/cluster/api"
+	"github.com/supvisors-go/supvisors/internal/cluster/model"
 	supvisorsoptions "github.com/supvisors-go/supvisors/internal/cluster/options"
 	"github.com/supvisors-go/supvisors/internal/cluster/peer"
+	"github.com/supvisors-go/supvisors/internal/cluster/rules"
+	"github.com/supvisors-go/supvisors/internal/cluster/wire"
 	"github.com/supvisors-go/supvisors/internal/config"
 	"github.com/supvisors-go/supvisors/internal/events"
 	"github.com/supvisors-go/supvisors/internal/supervisor"
@@ -51,16 +57,91 @@ func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.B
 			break
 		}
 	}
+	merged, err := loadModel(opts, cfg.Here, log)
+	if err != nil {
+		return nil, usagef("%s", err)
+	}
 	node, err := peer.New(peer.Options{
 		Options: opts, Engine: engine, Bus: bus,
 		Username: user, Password: pass,
 		Logger: log, Host: &host,
+		Model:          merged,
+		LocalProcesses: func() (wire.ProcessInfoList, error) { return api.LocalProcesses(engine) },
 	})
 	if err != nil {
 		return nil, usagef("%s", err)
 	}
 	registerSupvisorsAPI(dispatcher, node, engine, log, setLevel)
 	return &clusterNode{node: node}, nil
+}
+
+// loadModel reads the rules files and returns the empty model that the
+// driver fills. Supervisor has expanded the option once (%%(here)s is
+// written there to reach us as %(here)s) and the options %(host_node_name)s;
+// what is left is expanded as Supvisors does: %(here)s is the directory
+// of the main configuration file, %(ENV_X)s the environment. Relative
+// patterns are taken from the working directory, as Supvisors globs them.
+// A file that does not validate fails the start-up with its file, line
+// and element, where Supvisors would run with no rules at all.
+func loadModel(opts *supvisorsoptions.Options, here string, log *slog.Logger) (*model.Model, error) {
+	patterns := make([]string, len(opts.RulesFiles))
+	for i, p := range opts.RulesFiles {
+		var err error
+		if patterns[i], err = expandRulesPattern(p, here, os.Environ()); err != nil {
+			return nil, err
+		}
+	}
+	rs, err := rules.Load(patterns, rules.Options{
+		StartingStrategy: opts.StartingStrategy,
+		Instances:        rules.OptionsInstances{Options: opts},
+		Logger:           log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if files := rs.Files(); len(files) > 0 {
+		log.Info("Supvisors rules files loaded", "files", strings.Join(files, " "))
+	}
+	return model.New(model.FromRules(rs)), nil
+}
+
+// expandRulesPattern applies %(here)s, %(ENV_X)s and %% to one pattern of
+// rules_files. Another name, or another conversion than s, is an error
+// (Supvisors would log it and run without rules).
+func expandRulesPattern(p, here string, environ []string) (string, error) {
+	vars := map[string]string{"here": here}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars["ENV_"+k] = v
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] != '%' {
+			b.WriteByte(p[i])
+			continue
+		}
+		rest := p[i+1:]
+		switch {
+		case strings.HasPrefix(rest, "%"):
+			b.WriteByte('%')
+			i++
+		case strings.HasPrefix(rest, "("):
+			name, after, ok := strings.Cut(rest[1:], ")")
+			if !ok || !strings.HasPrefix(after, "s") {
+				return "", fmt.Errorf("rules_files: bad format in %q", p)
+			}
+			v, known := vars[name]
+			if !known {
+				return "", fmt.Errorf("rules_files: %q contains the name %q, which cannot be expanded", p, name)
+			}
+			b.WriteString(v)
+			i += 1 + len(name) + 2
+		default:
+			return "", fmt.Errorf("rules_files: bad format in %q", p)
+		}
+	}
+	return b.String(), nil
 }
 
 // start runs the driver in the background.

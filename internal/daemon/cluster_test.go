@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
@@ -101,4 +105,163 @@ func TestClusterRunsForTheLifetimeOfTheInstance(t *testing.T) {
 		t.Fatalf("exit after SIGTERM: %v", err)
 	}
 	exited <- nil
+}
+
+// A rules file that does not validate stops the start-up with its file
+// and line (Supvisors would run without rules).
+func TestClusterBadRulesFileFailsStartup(t *testing.T) {
+	d := newTestDaemon(t)
+	bad := filepath.Join(d.dir, "rules.xml")
+	if err := os.WriteFile(bad, []byte("<root>\n<application name=\"app\">\n<start_sequence>x</start_sequence>\n</application>\n</root>\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.withSupvisors(t, fmt.Sprintf("supvisors_list = <A>127.0.0.1:%d", d.port), "rules_files = %%(here)s/rules.xml")
+	var stdout, stderr bytes.Buffer
+	if code := Run([]string{"supvisord", "-n", "-c", d.conf}, &stdout, &stderr); code != exitUsage {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), bad+":3") {
+		t.Errorf("stderr %q does not locate the error", stderr.String())
+	}
+}
+
+// supvisorsCall calls a supvisors.* method; the fault as an error.
+func supvisorsCall(url, method string, params ...any) (any, error) {
+	c, err := xmlrpc.NewClient(url, xmlrpc.ClientOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.Call(context.Background(), "supvisors."+method, params...)
+}
+
+// processesSeen is "STATE [identifiers]" by namespec, as get_all_process_info
+// gives them; nil while the daemon refuses the call.
+func processesSeen(url string) map[string]string {
+	v, err := supvisorsCall(url, "get_all_process_info")
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, item := range v.([]any) {
+		p := item.(map[string]any)
+		out[fmt.Sprint(p["application_name"], ":", p["process_name"])] = fmt.Sprint(p["statename"], " ", p["identifiers"])
+	}
+	return out
+}
+
+// Two instances, each with its own processes and a rules file that makes
+// one application managed: each instance's get_all_process_info shows the
+// processes of both, and the rules come from the file.
+func TestClusterMergesProcessesOfTwoInstances(t *testing.T) {
+	procs := func(autostart bool) string {
+		return fmt.Sprintf("\n[group:app]\nprograms=worker\n\n[program:worker]\ncommand=sleep 1000\nstartsecs=0\nautostart=%t\n", autostart)
+	}
+	a, b := newTestDaemon(t, procs(true)), newTestDaemon(t, procs(false))
+	list := fmt.Sprintf("supvisors_list = <A>127.0.0.1:%d,<B>127.0.0.1:%d", a.port, b.port)
+	const rulesXML = `<root>
+<application name="app">
+<start_sequence>1</start_sequence>
+<programs><program name="worker"><expected_loading>25</expected_loading></program></programs>
+</application>
+</root>
+`
+	for _, d := range []*testDaemon{a, b} {
+		if err := os.WriteFile(filepath.Join(d.dir, "rules.xml"), []byte(rulesXML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		d.withSupvisors(t, list, "rules_files = %%(here)s/rules.xml")
+	}
+	exited := map[*testDaemon]chan error{}
+	for _, d := range []*testDaemon{a, b} {
+		var stderr bytes.Buffer
+		cmd := d.command("-n")
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		exited[d] = done
+		t.Cleanup(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			<-done
+			if t.Failed() {
+				t.Logf("%s stderr: %s", d.url(), stderr.String())
+			}
+		})
+	}
+	idA, idB := fmt.Sprintf("127.0.0.1:%d", a.port), fmt.Sprintf("127.0.0.1:%d", b.port)
+	both := []string{idA, idB}
+	slices.Sort(both) // identifiers come sorted
+	want := map[string]string{
+		"app:worker": "RUNNING [" + idA + "]",
+		"sl:sl":      fmt.Sprint("RUNNING ", both),
+	}
+	for _, d := range []*testDaemon{a, b} {
+		// The instances reach DISTRIBUTION after a few ticks of 5 s; the
+		// bound is for a broken daemon only.
+		var seen map[string]string
+		for deadline := time.Now().Add(2 * time.Minute); !maps.Equal(seen, want); time.Sleep(100 * time.Millisecond) {
+			for other, done := range exited {
+				select {
+				case err := <-done:
+					done <- err // for the clean-up
+					t.Fatalf("%s exited: %v", other.url(), err)
+				default:
+				}
+			}
+			if time.Now().After(deadline) {
+				_, err := supvisorsCall(d.url(), "get_all_process_info")
+				t.Fatalf("%s: get_all_process_info %v (%v), want %v", d.url(), seen, err, want)
+			}
+			seen = processesSeen(d.url())
+		}
+		v, err := supvisorsCall(d.url(), "get_application_rules", "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := v.(map[string]any); r["managed"] != true || r["start_sequence"] != 1 {
+			t.Errorf("%s: rules of app %v", d.url(), r)
+		}
+		v, err = supvisorsCall(d.url(), "get_application_info", "sl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := v.(map[string]any); r["managed"] != false || r["statename"] != "RUNNING" {
+			t.Errorf("%s: sl %v", d.url(), r)
+		}
+		if v, err := supvisorsCall(d.url(), "get_conflicts"); err != nil || len(v.([]any)) != 0 {
+			t.Errorf("%s: conflicts %v, %v", d.url(), v, err)
+		}
+		// The load of an instance is the expected_loading of what runs there.
+		v, err = supvisorsCall(d.url(), "get_instance_info", "A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in := v.([]any)[0].(map[string]any); in["loading"] != 25 || in["process_failure"] != false {
+			t.Errorf("%s: instance A %v", d.url(), in)
+		}
+	}
+}
+
+func TestExpandRulesPattern(t *testing.T) {
+	env := []string{"RULES=/etc/rules", "EMPTY="}
+	for in, want := range map[string]string{
+		"%(here)s/r.xml":         "/conf/r.xml",
+		"%(ENV_RULES)s/*.xml":    "/etc/rules/*.xml",
+		"a%(ENV_EMPTY)sb":        "ab",
+		"100%%.xml":              "100%.xml",
+		"plain/rules-[ab].xml":   "plain/rules-[ab].xml",
+		"%(here)s/%(ENV_RULES)s": "/conf//etc/rules",
+	} {
+		if got, err := expandRulesPattern(in, "/conf", env); err != nil || got != want {
+			t.Errorf("expand(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"%(nope)s", "%(ENV_MISSING)s", "%(here)d", "%(here", "50%"} {
+		if got, err := expandRulesPattern(in, "/conf", env); err == nil {
+			t.Errorf("expand(%q) = %q, want an error", in, got)
+		}
+	}
 }

@@ -7,7 +7,7 @@ import (
 
 func TestStrAndReprValue(t *testing.T) {
 	for _, tc := range []struct {
-		in         any
+		in        any
 		str, repr string
 	}{
 		{nil, "None", "None"},

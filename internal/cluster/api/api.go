@@ -12,8 +12,9 @@
 // the structures of package wire, so that a Python peer or client reads
 // them as it reads a Python instance's.
 //
-// The application, process control and statistics methods belong to other
-// packages; until they are registered they answer UNKNOWN_METHOD.
+// The application and process control and the statistics methods belong
+// to other packages; until they are registered they answer
+// UNKNOWN_METHOD.
 package api
 
 import (
@@ -45,12 +46,16 @@ type Options struct {
 	// SetLogLevel applies a level given to change_log_level. nil:
 	// change_log_level only validates its argument.
 	SetLogLevel func(config.Level)
+	// Model serves the application and process getters; nil makes them
+	// answer FAILED.
+	Model Model
 }
 
 // api holds what the handlers share.
 type api struct {
 	cluster view.Controller
 	engine  *supervisor.Supervisor
+	model   Model
 	opts    Options
 	log     *slog.Logger
 }
@@ -65,7 +70,7 @@ type method struct {
 
 // Register adds the supvisors.* methods of the cluster core to d.
 func Register(d *xmlrpc.Dispatcher, c view.Controller, e *supervisor.Supervisor, opts Options) {
-	a := &api{cluster: c, engine: e, opts: opts, log: opts.Logger}
+	a := &api{cluster: c, engine: e, model: opts.Model, opts: opts, log: opts.Logger}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -115,7 +120,11 @@ const (
 )
 
 func (a *api) methods() []method {
-	const identifierParam = "@param str identifier  an identifier (host:port), a nick name or a stereotype\n"
+	const (
+		identifierParam = "@param str identifier  an identifier (host:port), a nick name or a stereotype\n"
+		appParam        = "@param str application_name  the application (the group name)\n"
+		namespecParam   = "@param str namespec  the process ('group:name' or 'name'), or 'group:*' for the group\n"
+	)
 	return []method{
 		{name: "get_api_version", signature: []string{typeStr}, handler: a.getAPIVersion,
 			help: "Give the version of the Supvisors API that this daemon serves.\n\n@return str the version, " + APIVersion},
@@ -148,6 +157,36 @@ func (a *api) methods() []method {
 		{name: "get_core_identifiers", signature: []string{typeStrList}, handler: a.getCoreIdentifiers,
 			help: "Give the identifiers of the core instances, as resolved from core_identifiers.\n\n" +
 				"@return list[str] the identifiers"},
+		{name: "get_all_applications_info", signature: []string{typeDictList}, handler: a.getAllApplicationsInfo,
+			help: "Give the state and operational status of every application known in the cluster, managed or not,\n" +
+				"in the order they were first seen. From DISTRIBUTION on.\n\n" +
+				"@return list[dict[str, Any]] one record per application"},
+		{name: "get_application_info", signature: []string{typeDict, typeStr}, handler: a.getApplicationInfo,
+			help: "Give the state and operational status of one application. From DISTRIBUTION on.\n\n" +
+				appParam + "@return dict[str, Any] the application record"},
+		{name: "get_application_rules", signature: []string{typeDict, typeStr}, handler: a.getApplicationRules,
+			help: "Give the rules that the rules files set for an application; an unmanaged one reports only\n" +
+				"managed. From DISTRIBUTION on.\n\n" + appParam + "@return dict[str, Any] the rules"},
+		{name: "get_all_process_info", signature: []string{typeDictList}, handler: a.getAllProcessInfo,
+			help: "Give the state of every process of every application, merged over the instances that run it.\n" +
+				"From DISTRIBUTION on.\n\n@return list[dict[str, Any]] one record per process"},
+		{name: "get_process_info", signature: []string{typeDictList, typeStr}, handler: a.getProcessInfo,
+			help: "Give the merged state of one process, or of every process of a group. From DISTRIBUTION on.\n\n" +
+				namespecParam + "@return list[dict[str, Any]] one record per process"},
+		{name: "get_all_inner_process_info", signature: []string{typeDictList, typeStr}, handler: a.getAllInnerProcessInfo,
+			help: "Give the records kept for every process of the instances that a name designates, as those\n" +
+				"instances reported them (a debugging aid).\n\n" + identifierParam +
+				"@return list[dict[str, Any]] one record per process and instance"},
+		{name: "get_inner_process_info", signature: []string{typeDictList, typeStr, typeStr}, handler: a.getInnerProcessInfo,
+			help: "Give the records kept for one process, or every process of a group, on the instances that a\n" +
+				"name designates (a debugging aid); FAILED when one of them does not define it.\n\n" + identifierParam +
+				namespecParam + "@return list[dict[str, Any]] one record per process and instance"},
+		{name: "get_process_rules", signature: []string{typeDictList, typeStr}, handler: a.getProcessRules,
+			help: "Give the rules that apply to one process, or to every process of a group. From DISTRIBUTION on.\n\n" +
+				namespecParam + "@return list[dict[str, Any]] one record per process"},
+		{name: "get_conflicts", signature: []string{typeDictList}, handler: a.getConflicts,
+			help: "Give the processes of managed applications that run on more than one instance. From\n" +
+				"DISTRIBUTION on.\n\n@return list[dict[str, Any]] one record per conflicting process"},
 		{name: "get_all_local_process_info", signature: []string{typeDictList}, handler: a.getAllLocalProcessInfo,
 			help: "Give the processes of this daemon as Supvisors exchanges them between instances.\n\n" +
 				"@return list[dict[str, Any]] one record per process"},

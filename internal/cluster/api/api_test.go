@@ -631,8 +631,8 @@ func TestChangeLogLevel(t *testing.T) {
 // methods of later parts of the API are not there yet.
 func TestUnknownMethods(t *testing.T) {
 	h := newHarness(t, snapshotABC())
-	for _, method := range []string{"get_logger_levels", "get_statistics_status", "get_all_applications_info",
-		"start_application", "start_args", "stop_process", "conciliate", "get_all_inner_process_info",
+	for _, method := range []string{"get_logger_levels", "get_statistics_status",
+		"start_application", "start_args", "stop_process", "conciliate",
 		"update_numprocs", "enable", "restart_sequence", "enable_host_statistics", "nope"} {
 		_, err := h.call(t, Namespace+method)
 		wantFault(t, method, err, "UNKNOWN_METHOD")

@@ -77,7 +77,10 @@ print(call('get_api_version'))
 print(call('change_log_level', 'DEBUG'), call('change_log_level', 'loud'))
 print(call('end_sync'))
 print(call('get_core_identifiers'))
-print(call('get_application_info', 'chain'))
+same('get_application_info', call('get_application_info', 'chain'), expected('get_application_info__chain'))
+same('get_inner_process_info', call('get_inner_process_info', 'A', 'chain:p1'), expected('get_inner_process_info__A_chain-p1'))
+same('get_process_rules', call('get_process_rules', 'chain:*'), expected('get_process_rules__chain-ALL'))
+same('get_conflicts', call('get_conflicts'), expected('get_conflicts'))
 print(proxy.system.methodSignature('supvisors.get_instance_info'))
 `
 
@@ -88,7 +91,7 @@ func TestPythonClient(t *testing.T) {
 		t.Fatalf("%s is required (make deps installs it): %v", systemPython, err)
 	}
 	d := xmlrpc.NewDispatcher()
-	Register(d, newFakeCluster(refSnapshot(t, "A")), startEngine(t), Options{})
+	Register(d, newFakeCluster(refSnapshot(t, "A")), startEngine(t), Options{Model: &refModel{t: t, dir: "A"}})
 	url := serve(t, d)
 	refs, err := filepath.Abs(filepath.Join("testdata", "refs", "A"))
 	if err != nil {
@@ -116,7 +119,10 @@ func TestPythonClient(t *testing.T) {
 			"['critical', 'error', 'warn', 'info', 'debug', 'trace', 'blather']",
 		"fault 101 BAD_SUPVISORS_STATE: invalid Supvisors state=OPERATION - state expected in ['SYNCHRONIZATION']",
 		"[]",
-		"fault 1 UNKNOWN_METHOD",
+		"ok get_application_info",
+		"ok get_inner_process_info",
+		"ok get_process_rules",
+		"ok get_conflicts",
 		"['list[dict[str, Any]]', 'str']",
 	}, "\n") + "\n"
 	if string(out) != want {

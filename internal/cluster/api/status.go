@@ -144,7 +144,18 @@ func (a *api) getAllLocalProcessInfo(_ context.Context, params []any) (any, erro
 	if err := noArgs(params); err != nil {
 		return nil, err
 	}
-	all, err := a.engine.AllLocalProcessInfo()
+	list, err := LocalProcesses(a.engine)
+	if err != nil {
+		return nil, err
+	}
+	return list.XMLRPC()
+}
+
+// LocalProcesses is the answer of get_all_local_process_info as a peer
+// reads it: the cluster driver loads it into the model when the local
+// instance checks itself, as a peer's handshake loads it.
+func LocalProcesses(e *supervisor.Supervisor) (wire.ProcessInfoList, error) {
+	all, err := e.AllLocalProcessInfo()
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +164,7 @@ func (a *api) getAllLocalProcessInfo(_ context.Context, params []any) (any, erro
 	for i, p := range all {
 		list[i] = localRecord(p, now)
 	}
-	return list.XMLRPC()
+	return list, nil
 }
 
 func (a *api) getLocalProcessInfo(_ context.Context, params []any) (any, error) {

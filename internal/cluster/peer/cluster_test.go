@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/supvisors-go/supvisors/internal/cluster/fsm"
+	"github.com/supvisors-go/supvisors/internal/cluster/model"
 	"github.com/supvisors-go/supvisors/internal/cluster/options"
 	"github.com/supvisors-go/supvisors/internal/cluster/view"
 	"github.com/supvisors-go/supvisors/internal/cluster/wire"
@@ -49,36 +51,16 @@ func (e *fakeEngine) counts() (int, int) {
 	return e.restarts, e.shutdowns
 }
 
-// recordingModel keeps what the driver hands to the model.
-type recordingModel struct {
-	mu    sync.Mutex
-	loads []string
-	pubs  []wire.Message
-	lost  []string
-}
-
-func (m *recordingModel) LoadProcesses(peer string, _ wire.ProcessInfoList) {
-	m.mu.Lock()
-	m.loads = append(m.loads, peer)
-	m.mu.Unlock()
-}
-
-func (m *recordingModel) Publication(_ string, msg wire.Message) {
-	m.mu.Lock()
-	m.pubs = append(m.pubs, msg)
-	m.mu.Unlock()
-}
-
-func (m *recordingModel) InstancesLost(ids []string) {
-	m.mu.Lock()
-	m.lost = append(m.lost, ids...)
-	m.mu.Unlock()
-}
-
-func (m *recordingModel) publications() []wire.Message {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.pubs)
+// localProcs are the processes of a test instance named name: "g<name>:p"
+// RUNNING, and "shared:s" STOPPED, which every instance defines.
+func localProcs(name string) wire.ProcessInfoList {
+	return wire.ProcessInfoList{
+		{Name: "p", Group: "g" + name, State: 20, StateName: "RUNNING", Start: 1795468400, Now: 1795468495,
+			PID: 4242, Description: "pid 4242, uptime 0:01:35", Expected: true, StartMonotonic: 100,
+			NowMonotonic: 195, StartSecs: 1, StopWaitSecs: 10, ProgramName: "p", HasStdout: true},
+		{Name: "s", Group: "shared", State: 0, StateName: "STOPPED", Description: "Not started", Expected: true,
+			NowMonotonic: 195, StartSecs: 1, StopWaitSecs: 10, ProgramName: "s"},
+	}
 }
 
 // testNode is one instance: a node, its bus, and an HTTP server on
@@ -89,7 +71,7 @@ type testNode struct {
 	node   *Node
 	bus    *events.Bus
 	engine *fakeEngine
-	model  *recordingModel
+	procs  wire.ProcessInfoList
 	srv    *http.Server
 	ln     net.Listener
 	cancel context.CancelFunc
@@ -99,7 +81,7 @@ type testNode struct {
 
 // handshakeGetters serves what a peer calls, as the supvisors.* API
 // will: enough for the handshake and the publications.
-func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus) {
+func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus, procs wire.ProcessInfoList) {
 	one := func(params []any) (*view.Instance, error) {
 		id, err := xmlrpc.Args(params).String(0)
 		if err != nil {
@@ -136,7 +118,7 @@ func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus) {
 		return wire.StateModesListXMLRPC([]wire.StateModes{in.Modes})
 	}})
 	d.Register(xmlrpc.Method{Name: "supvisors.get_all_local_process_info", Handler: func(context.Context, []any) (any, error) {
-		return []any{}, nil
+		return procs.XMLRPC()
 	}})
 	d.Register(xmlrpc.Method{Name: "supvisors.restart", Handler: func(ctx context.Context, _ []any) (any, error) {
 		return true, node.Restart(ctx)
@@ -195,6 +177,29 @@ func newCluster(t *testing.T, names []string, extra ...string) []*testNode {
 // newClusterWith is newCluster with options that depend on the node.
 func newClusterWith(t *testing.T, names []string, extra func(name string) []string) []*testNode {
 	t.Helper()
+	return newClusterSetup(t, names, clusterSetup{extra: extra})
+}
+
+// clusterSetup is what may differ from one test cluster to another.
+type clusterSetup struct {
+	// extra are more options of the section for a node.
+	extra func(name string) []string
+	// procs replaces localProcs.
+	procs func(name string) wire.ProcessInfoList
+	// rules, when not nil, are the rules of every node's model.
+	rules model.Rules
+}
+
+func newClusterSetup(t *testing.T, names []string, setup clusterSetup) []*testNode {
+	t.Helper()
+	extra := setup.extra
+	if extra == nil {
+		extra = func(string) []string { return nil }
+	}
+	procs := setup.procs
+	if procs == nil {
+		procs = localProcs
+	}
 	var lns []net.Listener
 	var items []string
 	for _, name := range names {
@@ -220,15 +225,16 @@ func newClusterWith(t *testing.T, names []string, extra func(name string) []stri
 		if err != nil {
 			t.Fatal(err)
 		}
-		tn := &testNode{name: name, bus: events.NewBus(), engine: &fakeEngine{}, model: &recordingModel{}, ln: lns[i],
+		tn := &testNode{name: name, bus: events.NewBus(), engine: &fakeEngine{}, procs: procs(name), ln: lns[i],
 			when: 1795468495}
 		tn.node, err = New(Options{Options: o, Engine: tn.engine, Bus: tn.bus, Logger: testLogger(t, name),
-			Host: &host, CallTimeout: 5 * time.Second, Model: tn.model})
+			Host: &host, CallTimeout: 5 * time.Second, Model: model.New(setup.rules),
+			LocalProcesses: func() (wire.ProcessInfoList, error) { return tn.procs, nil }})
 		if err != nil {
 			t.Fatal(err)
 		}
 		d := xmlrpc.NewDispatcher()
-		handshakeGetters(d, tn.node, tn.bus)
+		handshakeGetters(d, tn.node, tn.bus, tn.procs)
 		tn.srv = &http.Server{Handler: rpcHandler(d), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = tn.srv.Serve(tn.ln) }()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -387,21 +393,62 @@ func TestThreeNodesReachOperationAndReelect(t *testing.T) {
 		}
 	}
 
-	// The Master goes away: the others notice, elect B and go back to
-	// OPERATION.
-	a.stop()
-	until(t, nodes, 12, "OPERATION with Master B", inOperationWithMaster(identifierOf(b)))
-	for _, tn := range []*testNode{b, c} {
-		tn.model.mu.Lock()
-		if !slices.Equal(tn.model.lost, []string{identifierOf(a)}) {
-			t.Errorf("%s model lost %v", tn.name, tn.model.lost)
+	// Every node's model holds the processes of all three, each running
+	// where its instance reported it; the shared program runs nowhere.
+	ida, idb, idc := identifierOf(a), identifierOf(b), identifierOf(c)
+	want := map[string]string{"gA:p": "RUNNING [" + ida + "]", "gB:p": "RUNNING [" + idb + "]",
+		"gC:p": "RUNNING [" + idc + "]", "shared:s": "STOPPED []"}
+	for _, tn := range nodes {
+		if got := processSummary(t, tn); !maps.Equal(got, want) {
+			t.Errorf("%s get_all_process_info %v, want %v", tn.name, got, want)
 		}
-		tn.model.mu.Unlock()
-		in, _ := tn.node.Snapshot().Lookup(identifierOf(a))
+		inner, err := tn.node.AllInnerProcessInfo(context.Background(), []string{idb})
+		if err != nil || len(inner) != 2 || inner[0].Group != "gB" || inner[1].Group != "shared" {
+			t.Errorf("%s inner records of B: %+v, %v", tn.name, inner, err)
+		}
+		in, _ := tn.node.Snapshot().Lookup(ida)
+		if in.Info.ProcessFailure || in.Info.Loading != 0 {
+			t.Errorf("%s: A loading %d failure %t", tn.name, in.Info.Loading, in.Info.ProcessFailure)
+		}
+	}
+
+	// The Master goes away: the others notice, elect B and go back to
+	// OPERATION. What A ran is lost: FATAL, running nowhere.
+	a.stop()
+	until(t, nodes, 12, "OPERATION with Master B", inOperationWithMaster(idb))
+	want["gA:p"] = "FATAL []"
+	for _, tn := range []*testNode{b, c} {
+		if got := processSummary(t, tn); !maps.Equal(got, want) {
+			t.Errorf("%s get_all_process_info after A's loss %v, want %v", tn.name, got, want)
+		}
+		inner, err := tn.node.InnerProcessInfo(context.Background(), "A", []string{ida}, "gA:p")
+		if err != nil || len(inner) != 1 || inner[0].Spawnerr != "Supervisor "+ida+" lost" || inner[0].Expected {
+			t.Errorf("%s inner record of gA:p on A: %+v, %v", tn.name, inner, err)
+		}
+		in, _ := tn.node.Snapshot().Lookup(ida)
 		if in.Info.StateName != "STOPPED" {
 			t.Errorf("%s sees A %s", tn.name, in.Info.StateName)
 		}
+		// A crashed process counts against an instance only while it runs.
+		if in.Info.ProcessFailure {
+			t.Errorf("%s: process_failure of the stopped A", tn.name)
+		}
 	}
+}
+
+// processSummary is "STATE [identifiers]" by namespec, as the node's
+// get_all_process_info gives them.
+func processSummary(t *testing.T, tn *testNode) map[string]string {
+	t.Helper()
+	list, err := tn.node.AllProcessInfo(context.Background())
+	if err != nil {
+		t.Fatalf("%s get_all_process_info: %v", tn.name, err)
+	}
+	out := map[string]string{}
+	for _, p := range list {
+		out[p.ApplicationName+":"+p.ProcessName] = fmt.Sprintf("%s %v", p.StateName, p.Identifiers)
+	}
+	return out
 }
 
 func TestSlaveForwardsShutdownToMaster(t *testing.T) {
@@ -453,7 +500,7 @@ func TestProcessStatePublishedToActivePeers(t *testing.T) {
 	until(t, nodes, 12, "OPERATION with Master A", inOperationWithMaster(identifierOf(a)))
 	sub := b.bus.Subscribe(64)
 	defer sub.Close()
-	a.bus.Publish(events.ProcessState{State: "EXITED", ProcessName: "worker", GroupName: "demo", FromState: "RUNNING",
+	a.bus.Publish(events.ProcessState{State: "EXITED", ProcessName: "p", GroupName: "gA", FromState: "RUNNING",
 		Expected: false, PID: 1234})
 	for ev := range sub.Events() {
 		rc, ok := ev.(events.RemoteCommunication)
@@ -469,25 +516,30 @@ func TestProcessStatePublishedToActivePeers(t *testing.T) {
 		}
 		p := msg.Body.(wire.ProcessEvent)
 		if msg.Origin.Identifier != identifierOf(a) || msg.Origin.NickIdentifier != "A" || msg.Origin.IPAddress != "127.0.0.1" ||
-			p.Identifier != identifierOf(a) || p.Name != "worker" || p.Group != "demo" || p.State != 100 ||
+			p.Identifier != identifierOf(a) || p.Name != "p" || p.Group != "gA" || p.State != 100 ||
 			p.Expected || p.PID != 0 || p.Forced || p.NowMonotonic == 0 {
 			t.Errorf("PROCESS %+v from %+v", p, msg.Origin)
 		}
 		break
 	}
-	// B's driver hands it to the model; B loaded A's processes when it
-	// checked A.
-	deadline := time.Now().Add(10 * time.Second)
-	for len(b.model.publications()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	// Both models apply it: A's as a local change, B's as A's PROCESS
+	// publication (B loaded A's processes when it checked A).
+	want := "EXITED []"
+	for _, tn := range []*testNode{a, b} {
+		deadline := time.Now().Add(10 * time.Second)
+		for processSummary(t, tn)["gA:p"] != want && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := processSummary(t, tn)["gA:p"]; got != want {
+			t.Errorf("%s sees gA:p %s, want %s", tn.name, got, want)
+		}
 	}
-	if pubs := b.model.publications(); len(pubs) != 1 || pubs[0].Code != int(wire.PublicationProcess) {
-		t.Errorf("model got %v", pubs)
-	}
-	b.model.mu.Lock()
-	defer b.model.mu.Unlock()
-	if !slices.Equal(b.model.loads, []string{identifierOf(a)}) {
-		t.Errorf("model loaded %v", b.model.loads)
+	// An unexpected exit is a crash: the instance reports a process
+	// failure while it runs.
+	for _, tn := range []*testNode{a, b} {
+		if in, _ := tn.node.Snapshot().Lookup(identifierOf(a)); !in.Info.ProcessFailure {
+			t.Errorf("%s: no process_failure for A", tn.name)
+		}
 	}
 }
 
@@ -584,5 +636,123 @@ func TestRunEndsWhileAPeerHangs(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// injectPublication delivers to tn a publication of from, as its
+// sendRemoteCommEvent would.
+func injectPublication(t *testing.T, tn, from *testNode, kind wire.PublicationKind, body any) {
+	t.Helper()
+	params, err := wire.NewPublication(from.node.origin, kind, body).Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.bus.Publish(events.RemoteCommunication{Type: params[0].(string), Data: params[1].(string)})
+}
+
+// waitModel polls what a node's model says until cond holds; the bound
+// is for a broken driver only.
+func waitModel(t *testing.T, tn *testNode, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no %s", tn.name, what)
+		}
+	}
+}
+
+// A peer's PROCESS_ADDED, PROCESS_DISABILITY and PROCESS_REMOVED change
+// the model: a new process, its disabled flag, then its removal.
+func TestProcessListPublicationsReachTheModel(t *testing.T) {
+	nodes := newCluster(t, []string{"A", "B"})
+	a, b := nodes[0], nodes[1]
+	until(t, nodes, 12, "OPERATION with Master A", inOperationWithMaster(identifierOf(a)))
+	added := wire.LocalProcessInfo{Name: "q", Group: "gA", State: 0, StateName: "STOPPED", Description: "Not started",
+		Expected: true, NowMonotonic: 300, StartSecs: 1, StopWaitSecs: 10, ProgramName: "q"}
+	injectPublication(t, b, a, wire.PublicationProcessAdded, added)
+	waitModel(t, b, "gA:q", func() bool { return processSummary(t, b)["gA:q"] == "STOPPED []" })
+
+	added.Disabled = true
+	injectPublication(t, b, a, wire.PublicationProcessDisability, added)
+	waitModel(t, b, "disabled gA:q", func() bool {
+		inner, err := b.node.InnerProcessInfo(context.Background(), "A", []string{identifierOf(a)}, "gA:q")
+		return err == nil && len(inner) == 1 && inner[0].Disabled
+	})
+
+	injectPublication(t, b, a, wire.PublicationProcessRemoved, wire.ProcessRemoved{Name: "q", Group: "gA"})
+	waitModel(t, b, "removal of gA:q", func() bool {
+		_, present := processSummary(t, b)["gA:q"]
+		return !present
+	})
+	if got := processSummary(t, b)["gA:p"]; got != "RUNNING ["+identifierOf(a)+"]" {
+		t.Errorf("gA:p is %s after the removal of gA:q", got)
+	}
+}
+
+// managedRules manage the applications named, with default rules.
+type managedRules []string
+
+func (r managedRules) Application(name string) model.ApplicationRules {
+	a := model.DefaultApplicationRules()
+	a.Managed = slices.Contains(r, name)
+	return a
+}
+
+func (r managedRules) Program(app, _ string) model.ProgramRules {
+	return model.DefaultProgramRules(r.Application(app))
+}
+
+// A managed process running on two instances is a conflict: the Master
+// goes to CONCILIATION (the USER strategy leaves it there), and every
+// node lists it in get_conflicts. An unmanaged one running twice is not.
+func TestConflictLeadsToConciliation(t *testing.T) {
+	nodes := newClusterSetup(t, []string{"A", "B"}, clusterSetup{
+		rules: managedRules{"shared"},
+		procs: func(name string) wire.ProcessInfoList {
+			list := localProcs(name)
+			list[1].State, list[1].StateName, list[1].PID = 20, "RUNNING", 4343
+			list[0].Group = "free" // unmanaged, running on both
+			return list
+		}})
+	a := nodes[0]
+	until(t, nodes, 12, "CONCILIATION with Master A", func(s *view.Snapshot) bool {
+		return s.Self.FSMStateName == "CONCILIATION" && s.Self.MasterIdentifier == identifierOf(a)
+	})
+	for _, tn := range nodes {
+		conflicts, err := tn.node.Conflicts(context.Background())
+		if err != nil || len(conflicts) != 1 || conflicts[0].ApplicationName != "shared" || len(conflicts[0].Identifiers) != 2 {
+			t.Errorf("%s conflicts %+v, %v", tn.name, conflicts, err)
+		}
+		info, err := tn.node.ApplicationInfo(context.Background(), "shared")
+		if err != nil || !info.Managed || info.State != model.AppRunning {
+			t.Errorf("%s application shared %+v, %v", tn.name, info, err)
+		}
+	}
+}
+
+// A group added to or removed from the local supervisord reaches the
+// local model at once and the peers' models through PROCESS_ADDED and
+// PROCESS_REMOVED.
+func TestLocalGroupChangesReachEveryModel(t *testing.T) {
+	nodes := newCluster(t, []string{"A", "B"})
+	a := nodes[0]
+	until(t, nodes, 12, "OPERATION with Master A", inOperationWithMaster(identifierOf(a)))
+	// The engine has the group before it tells the bus.
+	a.procs = append(slices.Clone(a.procs), wire.LocalProcessInfo{Name: "x", Group: "extra", State: 0,
+		StateName: "STOPPED", Description: "Not started", Expected: true, NowMonotonic: 300, StartSecs: 1,
+		StopWaitSecs: 10, ProgramName: "x"})
+	a.bus.Publish(events.ProcessGroup{Added: true, GroupName: "extra"})
+	for _, tn := range nodes {
+		waitModel(t, tn, "extra:x", func() bool { return processSummary(t, tn)["extra:x"] == "STOPPED []" })
+	}
+	a.bus.Publish(events.ProcessGroup{GroupName: "extra"})
+	for _, tn := range nodes {
+		waitModel(t, tn, "removal of extra:x", func() bool {
+			_, present := processSummary(t, tn)["extra:x"]
+			return !present
+		})
+		if _, err := tn.node.ApplicationInfo(context.Background(), "extra"); !errdefs.Is(err, errdefs.BadName) {
+			t.Errorf("%s: application extra after its removal: %v", tn.name, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"context"
 	"net"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/supvisors-go/supvisors/internal/cluster/options"
 	"github.com/supvisors-go/supvisors/internal/cluster/wire"
 	"github.com/supvisors-go/supvisors/internal/config"
+	"github.com/supvisors-go/supvisors/internal/errdefs"
 	"github.com/supvisors-go/supvisors/internal/events"
 )
 
@@ -147,5 +149,16 @@ func TestHostHelpers(t *testing.T) {
 	h := DiscoverHost()
 	if len(h.Network.MachineID) != 17 || h.Hostname == "" {
 		t.Errorf("discovered %+v", h)
+	}
+}
+
+// Before Run, nothing serves the model: a getter fails at once.
+func TestModelGettersBeforeRun(t *testing.T) {
+	n := unstartedNode(t)
+	if _, err := n.AllProcessInfo(context.Background()); !errdefs.Is(err, errdefs.Failed) {
+		t.Errorf("get_all_process_info before Run: %v", err)
+	}
+	if in, _ := n.Snapshot().Lookup("127.0.0.1:61001"); in.Info.Loading != 0 || in.Info.ProcessFailure {
+		t.Errorf("instance info without processes %+v", in.Info)
 	}
 }

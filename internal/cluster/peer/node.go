@@ -6,6 +6,12 @@
 // and shutdown), and publishes after every step an immutable
 // view.Snapshot that the supvisors.* API reads.
 //
+// The same goroutine owns the merged model of applications and processes
+// (package model): it loads each instance's process list at its check
+// (ours included), applies the peers' process publications and our own
+// PROCESS_STATE events, the ticks and the losses, and answers the model
+// getters of the supvisors.* API there (see model.go for why).
+//
 // Each peer has its own bounded queue and goroutine performing its
 // XML-RPC calls in order, so that a dead or slow peer never delays the
 // others; a full queue drops its oldest publications.
@@ -30,6 +36,7 @@ import (
 	"time"
 
 	"github.com/supvisors-go/supvisors/internal/cluster/fsm"
+	"github.com/supvisors-go/supvisors/internal/cluster/model"
 	"github.com/supvisors-go/supvisors/internal/cluster/mono"
 	"github.com/supvisors-go/supvisors/internal/cluster/options"
 	"github.com/supvisors-go/supvisors/internal/cluster/view"
@@ -62,20 +69,6 @@ type Commander interface {
 	Workload() fsm.Workload
 }
 
-// Model is the seam where the merged view of processes plugs in. Each
-// method is called on the driver's goroutine and must not block.
-type Model interface {
-	// LoadProcesses gives the processes of a peer being checked (the
-	// handshake's get_all_local_process_info), before it becomes CHECKED.
-	LoadProcesses(peer string, procs wire.ProcessInfoList)
-	// Publication gives an accepted PROCESS, PROCESS_ADDED,
-	// PROCESS_REMOVED, PROCESS_DISABILITY or statistics publication.
-	Publication(peer string, msg wire.Message)
-	// InstancesLost reports instances just invalidated: the processes
-	// they ran are lost.
-	InstancesLost(ids []string)
-}
-
 // Options configures a Node.
 type Options struct {
 	// Options is the parsed [rpcinterface:supvisors] section.
@@ -92,8 +85,15 @@ type Options struct {
 	Host *Host
 	// Commander runs the jobs; nil answers every request with no work.
 	Commander Commander
-	// Model receives the peers' processes; nil ignores them.
-	Model Model
+	// Model is the merged view of applications and processes, fed by the
+	// driver and read by the supvisors.* getters; the Run goroutine owns
+	// it (the commanders may read it from there). nil gives a model
+	// without rules files: every application unmanaged.
+	Model *model.Model
+	// LocalProcesses lists the local processes as get_all_local_process_info
+	// gives them: the local instance's ALL_INFO at its own check. nil
+	// gives none.
+	LocalProcesses func() (wire.ProcessInfoList, error)
 	// CallTimeout bounds each call to a peer; zero means 10 s.
 	CallTimeout time.Duration
 	// QueueSize bounds each peer's queue; zero means 256.
@@ -118,6 +118,7 @@ type Node struct {
 	origin    wire.Origin
 	strat     wire.Strategies
 	commander Commander
+	model     *model.Model
 
 	snap     atomic.Pointer[view.Snapshot]
 	requests chan request
@@ -197,13 +198,16 @@ func New(opts Options) (*Node, error) {
 			return c
 		}
 	}
+	if opts.Model == nil {
+		opts.Model = model.New(nil)
+	}
 	local := o.LocalInstance()
 	if opts.Host == nil {
 		h := DiscoverHost()
 		opts.Host = &h
 	}
 	n := &Node{
-		opts: opts, o: o, log: opts.Logger, local: local, commander: opts.Commander,
+		opts: opts, o: o, log: opts.Logger, local: local, commander: opts.Commander, model: opts.Model,
 		strat:      wireStrategies(o.Strategies()),
 		requests:   make(chan request),
 		results:    make(chan any, 64),
@@ -300,8 +304,13 @@ func (n *Node) Run(ctx context.Context) error {
 // Snapshot returns the latest published view.
 func (n *Node) Snapshot() *view.Snapshot { return n.snap.Load() }
 
-// do runs fn on the Run goroutine and returns its error.
+// do runs fn on the Run goroutine and returns its error. Before Run
+// starts, nothing would take the request: it fails at once rather than
+// waiting for the caller's deadline.
 func (n *Node) do(ctx context.Context, fn func() error) error {
+	if !n.running.Load() {
+		return errdefs.New(errdefs.Failed, errStopped.Error())
+	}
 	req := request{fn: fn, reply: make(chan error, 1)}
 	select {
 	case n.requests <- req:
@@ -423,18 +432,22 @@ func (n *Node) drain() {
 	}
 }
 
+// workload is the commanders' report, with the conflicts of the model.
 func (n *Node) workload() fsm.Workload {
-	if n.commander == nil {
-		return fsm.Workload{}
+	var w fsm.Workload
+	if n.commander != nil {
+		w = n.commander.Workload()
 	}
-	return n.commander.Workload()
+	w.Conflicts = w.Conflicts || n.model.Conflicting()
+	return w
 }
 
 func (n *Node) carryOut(a fsm.Action) {
 	switch a := a.(type) {
 	case fsm.CheckInstance:
 		if a.Peer == n.local.Identifier {
-			// Our own handshake: we know our answers.
+			// Our own handshake: we know our answers, and our processes.
+			n.loadProcesses(a.Peer, n.localProcesses())
 			n.pending = append(n.pending, fsm.HandshakeResult{Peer: a.Peer, Gen: a.Gen, Auth: fsm.Authorized})
 			return
 		}
@@ -448,15 +461,22 @@ func (n *Node) carryOut(a fsm.Action) {
 	case fsm.Isolate:
 		if l := n.links[a.Peer]; l != nil {
 			delete(n.links, a.Peer)
+			// One last TICK after the decision. Instances tick at the
+			// same wall-clock instant, so the peer may have dropped our
+			// first TICK (it was not checked itself yet); without another
+			// one it would never check us, and so never learn that we
+			// isolated it. With it, it checks us, finds itself isolated
+			// (get_instance_info) and isolates us in turn.
+			if params, err := wire.NewPublication(n.origin, wire.PublicationTick, n.tickBody()).Params(); err == nil {
+				l.push(item{kind: itemPublication, what: wire.PublicationTick.String(), method: wire.RemoteCommMethod, params: params})
+			}
 			l.retire()
 		}
 	case fsm.InstancesLost:
 		for _, id := range a.Identifiers {
 			n.log.Warn(fmt.Sprintf("Supvisors instance %s lost", n.nick(id)))
 		}
-		if n.opts.Model != nil {
-			n.opts.Model.InstancesLost(a.Identifiers)
-		}
+		n.instancesLost(a.Identifiers)
 	case fsm.LostJobs, fsm.AbortJobs:
 		// The commanders' part: nothing runs yet.
 	case fsm.StateChanged:
@@ -602,9 +622,9 @@ func (n *Node) onResult(v any) {
 		if r.modes != nil && st != fsm.Isolated {
 			rec.modes = r.modes
 		}
-		if r.auth == fsm.Authorized && st == fsm.Checking && n.opts.Model != nil {
+		if r.auth == fsm.Authorized && st == fsm.Checking {
 			// ALL_INFO: loaded only while the peer is being checked.
-			n.opts.Model.LoadProcesses(r.peer, r.procs)
+			n.loadProcesses(r.peer, r.procs)
 		}
 		var modes *fsm.StateModes
 		if r.modes != nil {
@@ -641,6 +661,8 @@ func (n *Node) onBusEvent(ev events.Event) {
 		n.onRemoteCommunication(e)
 	case events.ProcessState:
 		n.onProcessState(e)
+	case events.ProcessGroup:
+		n.onProcessGroup(e)
 	}
 }
 
@@ -659,6 +681,7 @@ func (n *Node) onLocalTick(when int64) {
 	rec.times = times{remoteCounter: int64(counter), remoteTime: when, remoteMtime: mtime,
 		localCounter: int64(counter), localTime: when, localMtime: mtime}
 	n.tick = localTick{counter: counter, when: when, mtime: mtime}
+	n.model.Tick(n.local.Identifier, when, mtime)
 	if err := n.step(n.workload()); err != nil {
 		n.log.Error("workload refused", "error", err)
 	}

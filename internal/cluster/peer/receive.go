@@ -58,6 +58,7 @@ func (n *Node) onRemoteCommunication(e events.RemoteCommunication) {
 		}
 		rec.times = times{remoteCounter: tick.SequenceCounter, remoteTime: tick.When, remoteMtime: tick.WhenMonotonic,
 			localCounter: int64(n.tick.counter), localTime: time.Now().Unix(), localMtime: now()}
+		n.model.Tick(from, tick.When, tick.WhenMonotonic)
 		if err := n.step(fsm.RemoteTick{From: from, Counter: int(tick.SequenceCounter)}); err != nil {
 			n.log.Error("remote tick refused", "peer", from, "error", err)
 		}
@@ -81,9 +82,10 @@ func (n *Node) onRemoteCommunication(e events.RemoteCommunication) {
 				return
 			}
 		}
-		if n.opts.Model != nil {
-			n.opts.Model.Publication(from, msg)
+		if from == n.local.Identifier {
+			return // our own changes are applied when they happen
 		}
+		n.applyPublication(from, kind, msg)
 	}
 }
 
@@ -132,20 +134,12 @@ var processStates = func() map[string]int {
 	return m
 }()
 
-// onProcessState publishes a local process state change to the active
-// peers (PROCESS publication).
+// onProcessState applies a local process state change to the model and
+// publishes it to the active peers (PROCESS publication), the same body
+// for both.
 func (n *Node) onProcessState(e events.ProcessState) {
 	code, ok := processStates[e.State]
 	if !ok {
-		return
-	}
-	var to []string
-	for _, id := range n.order {
-		if st, _ := n.machine.InstanceState(id); id != n.local.Identifier && st.Active() {
-			to = append(to, id)
-		}
-	}
-	if len(to) == 0 {
 		return
 	}
 	ev := wire.ProcessEvent{
@@ -163,5 +157,18 @@ func (n *Node) onProcessState(e events.ProcessState) {
 	if info, err := n.opts.Engine.ProcessInfo(e.GroupName + ":" + e.ProcessName); err == nil {
 		ev.Spawnerr = info.SpawnErr
 	}
-	n.publish(to, wire.PublicationProcess, ev)
+	n.model.ProcessEvent(n.local.Identifier, ev, now())
+	n.publish(n.activePeers(), wire.PublicationProcess, ev)
+}
+
+// activePeers are the peers that every publication but TICK goes to:
+// those in an active state (CHECKING, CHECKED, RUNNING, FAILED).
+func (n *Node) activePeers() []string {
+	var to []string
+	for _, id := range n.order {
+		if st, _ := n.machine.InstanceState(id); id != n.local.Identifier && st.Active() {
+			to = append(to, id)
+		}
+	}
+	return to
 }

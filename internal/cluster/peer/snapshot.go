@@ -65,10 +65,11 @@ func (n *Node) publishSnapshot() {
 	for _, id := range n.order {
 		rec := n.peers[id]
 		st, _ := n.machine.InstanceState(id)
+		loading, failure := n.instanceLoad(id, st)
 		in := view.Instance{
 			Info: wire.InstanceInfo{
 				Identifier: id, NickIdentifier: rec.inst.Nick, NodeName: rec.inst.Host, Port: rec.inst.HTTPPort,
-				StateCode: int(st), StateName: st.String(),
+				StateCode: int(st), StateName: st.String(), Loading: loading, ProcessFailure: failure,
 				RemoteSequenceCounter: rec.times.remoteCounter, RemoteTime: rec.times.remoteTime,
 				RemoteMtime: rec.times.remoteMtime, LocalSequenceCounter: rec.times.localCounter,
 				LocalTime: rec.times.localTime, LocalMtime: rec.times.localMtime,
