@@ -1,10 +1,7 @@
 package api
 
 import (
-	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/supvisors-go/supvisors/internal/cluster/view"
@@ -50,7 +47,7 @@ func nameArg(v any) (name string, matchable bool, err error) {
 	case []any, map[string]any, xmlrpc.Struct:
 		return "", false, incorrectParameters()
 	}
-	return pyStr(v), false, nil
+	return pyfmt.Str(v), false, nil
 }
 
 // resolve returns the instances that an identifier parameter designates,
@@ -97,68 +94,6 @@ func pyTruthy(v any) bool {
 		return len(x) > 0
 	}
 	return true
-}
-
-// pyStr spells a decoded XML-RPC value as Python's str() does, for the
-// fault texts that quote what the client sent.
-func pyStr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return pyFloat(x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = pyRepr(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = pyfmt.Repr(k) + ": " + pyRepr(x[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-// pyRepr is Python's repr() of an item inside a list or dict.
-func pyRepr(v any) string {
-	if s, ok := v.(string); ok {
-		return pyfmt.Repr(s)
-	}
-	return pyStr(v)
-}
-
-func pyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	return string(pyfmt.AppendFloat(nil, f))
 }
 
 // pyType is the Python class of a decoded XML-RPC value, as f'{type(x)}'

@@ -8,6 +8,7 @@ import (
 
 	"github.com/supvisors-go/supvisors/internal/config"
 	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -135,7 +136,7 @@ func levelOf(v any) (logLevel, error) {
 		n = x
 	default:
 		return logLevel{}, errdefs.Newf(errdefs.IncorrectParameters,
-			"invalid logger value=%s type=%s - type string or integer expected", pyStr(v), pyType(v))
+			"invalid logger value=%s type=%s - type string or integer expected", pyfmt.Str(v), pyType(v))
 	}
 	i := slices.IndexFunc(logLevels, func(l logLevel) bool { return int64(l.level) == n })
 	if i < 0 {
