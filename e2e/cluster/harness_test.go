@@ -266,3 +266,25 @@ func mustCall(t *testing.T, n *clusterbench.Node, method string, params ...any) 
 }
 
 func describe(n *clusterbench.Node) string { return fmt.Sprintf("%s (%s)", n.Nick, n.Identifier()) }
+
+// checkLoggedFailedThenStopped checks in n's log that it saw the instance
+// nick go FAILED, then STOPPED, for the last time.
+func checkLoggedFailedThenStopped(t *testing.T, n *clusterbench.Node, nick string) {
+	t.Helper()
+	failed := "Supvisors instance " + nick + " is FAILED"
+	stopped := "Supvisors instance " + nick + " is STOPPED"
+	lines := strings.Split(grepLines(t, n.OutputPath(), failed, stopped), "\n")
+	last := ""
+	sawFailed := false
+	for _, l := range lines {
+		switch {
+		case strings.Contains(l, failed):
+			sawFailed, last = true, "FAILED"
+		case strings.Contains(l, stopped) && last == "FAILED":
+			last = "STOPPED"
+		}
+	}
+	if !sawFailed || last != "STOPPED" {
+		t.Errorf("%s's log does not show %s FAILED then STOPPED:\n%s", describe(n), nick, strings.Join(lines, "\n"))
+	}
+}
