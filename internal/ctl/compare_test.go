@@ -12,7 +12,8 @@ import (
 type compareCase struct {
 	args string
 	// mode is helpMode when the output holds help text, whose sentences
-	// are ours.
+	// are ours, and unorderedMode when the daemon's timing orders the
+	// result lines.
 	mode textMode
 	// setup brings the daemon to the state the command expects, before
 	// each client's run.
@@ -64,18 +65,18 @@ func TestCompareCommands(t *testing.T) {
 		{args: "start nope"},
 		{args: "start nog:*"},
 		{args: "start", mode: helpMode},
-		{args: "start grp:*", setup: stopped("grp:a", "grp:b")},
+		{args: "start grp:*", setup: stopped("grp:a", "grp:b"), mode: unorderedMode},
 		{args: "start grp:* sleeper nope", setup: stopped("grp:b", "sleeper")},
 		// stop
 		{args: "stop sleeper", setup: running("sleeper")},
 		{args: "stop sleeper", setup: stopped("sleeper")},
 		{args: "stop nog:*"},
 		{args: "stop", mode: helpMode},
-		{args: "stop grp:*", setup: running("grp:a", "grp:b")},
+		{args: "stop grp:*", setup: running("grp:a", "grp:b"), mode: unorderedMode},
 		{args: "stop grp:*", setup: stopped("grp:a", "grp:b")},
 		// restart
 		{args: "restart sleeper", setup: running("sleeper")},
-		{args: "restart sleeper grp:*", setup: both(running("sleeper", "grp:a"), stopped("grp:b"))},
+		{args: "restart sleeper grp:*", setup: both(running("sleeper", "grp:a"), stopped("grp:b")), mode: unorderedMode},
 		{args: "restart", mode: helpMode},
 		{args: "restart nope"},
 		// signal

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -410,6 +411,10 @@ const (
 	exact     textMode = iota
 	helpMode           // command help: usage columns only
 	usageMode          // -h: usage line and option names only
+	// unorderedMode compares the lines of stdout in any order: the
+	// results of a group stop or start come in the order the daemon
+	// finds the processes done, which differs between two runs.
+	unorderedMode
 )
 
 func normalizeResult(r result, mode textMode) string {
@@ -419,6 +424,10 @@ func normalizeResult(r result, mode textMode) string {
 		r.stdout = helpSkeleton(r.stdout)
 	case usageMode:
 		r.stdout = usageSkeleton(r.stdout)
+	case unorderedMode:
+		lines := strings.Split(r.stdout, "\n")
+		slices.Sort(lines)
+		r.stdout = strings.Join(lines, "\n")
 	}
 	return r.String()
 }
