@@ -157,6 +157,9 @@ func TestMain(m *testing.M) {
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
+	if ctlLinkDir != "" {
+		os.RemoveAll(ctlLinkDir)
+	}
 	os.Exit(code)
 }
 

@@ -283,7 +283,37 @@ func (r *caseRun) expand(args []string) []string {
 }
 
 func (r *caseRun) ctlArgs(args []string) []string {
-	return append([]string{*ctlFlag, "-c", r.conf}, args...)
+	return append([]string{ctlAsSupervisorctl(), "-c", r.conf}, args...)
+}
+
+// ctlAsSupervisorctl is the client to run. The transcripts are
+// supervisorctl sessions, so our client runs under that name, as `make
+// install` links it: it then loads only the plugins the configuration
+// declares, exactly as supervisorctl does, instead of its built-in
+// Supvisors commands.
+var ctlAsSupervisorctl = sync.OnceValue(ctlLink)
+
+// ctlLinkDir holds the link; TestMain removes it.
+var ctlLinkDir string
+
+func ctlLink() string {
+	if *ctlFlag == referenceCtl {
+		return referenceCtl
+	}
+	abs, err := filepath.Abs(*ctlFlag)
+	if err != nil {
+		return *ctlFlag
+	}
+	dir, err := os.MkdirTemp("", "supvisors-e2e-ctl-")
+	if err != nil {
+		return *ctlFlag
+	}
+	ctlLinkDir = dir
+	link := filepath.Join(dir, "supervisorctl")
+	if err := os.Symlink(abs, link); err != nil {
+		return *ctlFlag
+	}
+	return link
 }
 
 // writeConfig renders fixture.conf with the given flags (+name sets, -name
