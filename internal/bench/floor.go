@@ -4,10 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
+
+	"github.com/supvisors-go/supvisors/internal/server"
 )
 
 // floorStateResponse is what supervisor.getState answers, byte for byte the
@@ -35,7 +36,7 @@ func runHTTPFloor(args []string, stderr io.Writer) int {
 		}
 		body = string(b)
 	}
-	l, err := listenLoopback(*addr)
+	l, err := server.ListenLoopback(*addr)
 	if err != nil {
 		fmt.Fprintln(stderr, "httpfloor:", err)
 		return 1
@@ -61,17 +62,4 @@ func floorHandler(body string) http.Handler {
 		w.Header().Set("Content-Length", length)
 		_, _ = w.Write(answer)
 	})
-}
-
-// listenLoopback listens on addr, which must be a loopback IP and a port:
-// the harness never listens on any other address.
-func listenLoopback(addr string) (net.Listener, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("%s is not a loopback address", host)
-	}
-	return net.Listen("tcp", addr)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supvisors-go/supvisors/internal/server"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -34,9 +35,9 @@ func TestFloorHandlerAnswersGetState(t *testing.T) {
 
 func TestListenLoopbackRefusesOtherAddresses(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", "[::]:0", "localhost:0", "nonsense"} {
-		if l, err := listenLoopback(addr); err == nil {
+		if l, err := server.ListenLoopback(addr); err == nil {
 			l.Close()
-			t.Errorf("listenLoopback(%q) succeeded", addr)
+			t.Errorf("ListenLoopback(%q) succeeded", addr)
 		}
 	}
 }

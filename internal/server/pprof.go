@@ -25,7 +25,7 @@ func (s *Server) startPprof() *http.Server {
 	if addr == "" {
 		return nil
 	}
-	l, err := listenLoopback(addr)
+	l, err := ListenLoopback(addr)
 	if err != nil {
 		s.logger.Warn("profile listener not opened", "address", addr, "error", err)
 		return nil
@@ -50,7 +50,7 @@ func (s *Server) startPprof() *http.Server {
 
 // listenLoopback listens on addr, which must be a literal loopback IP and a
 // port.
-func listenLoopback(addr string) (net.Listener, error) {
+func ListenLoopback(addr string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err

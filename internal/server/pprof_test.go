@@ -51,9 +51,9 @@ func TestPprofListenerOnlyWhenAsked(t *testing.T) {
 
 func TestPprofRefusesNonLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", "[::]:0", "localhost:0", "6060"} {
-		if l, err := listenLoopback(addr); err == nil {
+		if l, err := ListenLoopback(addr); err == nil {
 			l.Close()
-			t.Errorf("listenLoopback(%q) succeeded", addr)
+			t.Errorf("ListenLoopback(%q) succeeded", addr)
 		}
 	}
 }
