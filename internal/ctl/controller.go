@@ -149,6 +149,10 @@ type Controller struct {
 	exitStatus   int
 	completeInfo []map[string]any
 
+	// startResults are result lines that plugins add to the start
+	// command, by fault code (see SetStartResult).
+	startResults map[errdefs.Code]string
+
 	client    *xmlrpc.Client
 	clientKey string
 
@@ -233,6 +237,17 @@ func (c *Controller) ExitStatus() int { return c.exitStatus }
 
 // SetExitStatus records the exit status.
 func (c *Controller) SetExitStatus(code int) { c.exitStatus = code }
+
+// SetStartResult makes the start command print "<name>: <text>" for a
+// process whose start fails with code, a code supervisorctl does not know
+// (it would stop on "Unknown result code"). Supvisors' plugin adds
+// DISABLED this way.
+func (c *Controller) SetStartResult(code errdefs.Code, text string) {
+	if c.startResults == nil {
+		c.startResults = map[errdefs.Code]string{}
+	}
+	c.startResults[code] = text
+}
 
 // SetExitStatusFromFault applies supervisorctl's rule for a fault code in
 // a result: success and the ignored code leave the status alone, the codes

@@ -395,9 +395,12 @@ func (p *defaultPlugin) helpPid() {
 
 // ---- start
 
-// startResult renders one start outcome.
-func startResult(r map[string]any) (string, error) {
+// startResult renders one start outcome, with the lines plugins added.
+func (p *defaultPlugin) startResult(r map[string]any) (string, error) {
 	name := MakeNamespec(field(r, "group"), field(r, "name"))
+	if text, ok := p.ctl.startResults[errdefs.Code(intField(r, "status"))]; ok {
+		return name + ": " + text, nil
+	}
 	reasons := map[errdefs.Code]string{
 		errdefs.BadName:             "no such process",
 		errdefs.NoFile:              "no such file",
@@ -454,7 +457,7 @@ func (p *defaultPlugin) start(ctx context.Context, arg string) error {
 		if err != nil {
 			return err
 		}
-		return p.printResults(v, startResult, errdefs.AlreadyStarted)
+		return p.printResults(v, p.startResult, errdefs.AlreadyStarted)
 	}
 	for _, name := range names {
 		group, process, whole := SplitNamespec(name)
@@ -469,7 +472,7 @@ func (p *defaultPlugin) start(ctx context.Context, arg string) error {
 				p.ctl.SetExitStatus(ExitGeneric)
 				return err
 			}
-			if err := p.printResults(v, startResult, errdefs.AlreadyStarted); err != nil {
+			if err := p.printResults(v, p.startResult, errdefs.AlreadyStarted); err != nil {
 				return err
 			}
 			continue
@@ -479,7 +482,7 @@ func (p *defaultPlugin) start(ctx context.Context, arg string) error {
 			if f == nil {
 				return err
 			}
-			line, err := startResult(faultResult(f.Code, group, process, f.String))
+			line, err := p.startResult(faultResult(f.Code, group, process, f.String))
 			if err != nil {
 				return err
 			}

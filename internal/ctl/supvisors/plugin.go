@@ -38,6 +38,9 @@ type plugin struct {
 // no option: extra keys of a [ctlplugin:x] section are ignored, as
 // Supvisors ignores them.
 func newPlugin(c *ctl.Controller, _ map[string]string) (ctl.Plugin, error) {
+	// Supvisors refuses to start a disabled program with its own fault,
+	// which the start command then reports as Supvisors' client does.
+	c.SetStartResult(errdefs.Disabled, "ERROR disabled")
 	return &plugin{ctl: c}, nil
 }
 
