@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/supvisors-go/supvisors/internal/cluster/api"
+	"github.com/supvisors-go/supvisors/internal/cluster/commander"
 	"github.com/supvisors-go/supvisors/internal/cluster/model"
 	supvisorsoptions "github.com/supvisors-go/supvisors/internal/cluster/options"
 	"github.com/supvisors-go/supvisors/internal/cluster/peer"
@@ -57,7 +58,7 @@ func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.B
 			break
 		}
 	}
-	merged, err := loadModel(opts, cfg.Here, log)
+	merged, rs, err := loadModel(opts, cfg.Here, log)
 	if err != nil {
 		return nil, usagef("%s", err)
 	}
@@ -66,6 +67,7 @@ func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.B
 		Username: user, Password: pass,
 		Logger: log, Host: &host,
 		Model:          merged,
+		Rules:          rs,
 		LocalProcesses: func() (wire.ProcessInfoList, error) { return api.LocalProcesses(engine) },
 	})
 	if err != nil {
@@ -83,12 +85,12 @@ func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.B
 // patterns are taken from the working directory, as Supvisors globs them.
 // A file that does not validate fails the start-up with its file, line
 // and element, where Supvisors would run with no rules at all.
-func loadModel(opts *supvisorsoptions.Options, here string, log *slog.Logger) (*model.Model, error) {
+func loadModel(opts *supvisorsoptions.Options, here string, log *slog.Logger) (*model.Model, commander.Rules, error) {
 	patterns := make([]string, len(opts.RulesFiles))
 	for i, p := range opts.RulesFiles {
 		var err error
 		if patterns[i], err = expandRulesPattern(p, here, os.Environ()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	rs, err := rules.Load(patterns, rules.Options{
@@ -97,12 +99,17 @@ func loadModel(opts *supvisorsoptions.Options, here string, log *slog.Logger) (*
 		Logger:           log,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if rs == nil {
+		return model.New(nil), nil, nil
 	}
 	if files := rs.Files(); len(files) > 0 {
 		log.Info("Supvisors rules files loaded", "files", strings.Join(files, " "))
 	}
-	return model.New(model.FromRules(rs)), nil
+	// The commander reads the '@' and '#' of the programs, which the
+	// model does not keep.
+	return model.New(model.FromRules(rs)), rs, nil
 }
 
 // expandRulesPattern applies %(here)s, %(ENV_X)s and %% to one pattern of

@@ -14,5 +14,5 @@ import (
 // driver's view, its model and the engine.
 func registerSupvisorsAPI(d *xmlrpc.Dispatcher, node *peer.Node, engine *supervisor.Supervisor, log *slog.Logger,
 	setLevel func(config.Level)) {
-	api.Register(d, node, engine, api.Options{Logger: log, SetLogLevel: setLevel, Model: node})
+	api.Register(d, node, engine, api.Options{Logger: log, SetLogLevel: setLevel, Model: node, Commands: node})
 }

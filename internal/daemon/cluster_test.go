@@ -265,3 +265,120 @@ func TestExpandRulesPattern(t *testing.T) {
 		}
 	}
 }
+
+// The Master in DISTRIBUTION starts the applications of the rules files
+// by start_sequence, and their programs by start_sequence, each on the
+// instance its rules name: f1 on B, then f2 on A (through the local
+// engine), then the second application's s on B (through
+// supvisors.start_args); both instances then see every application
+// RUNNING.
+func TestClusterDistributionStartsInSequence(t *testing.T) {
+	order := filepath.Join(t.TempDir(), "order")
+	procs := func() string {
+		var b strings.Builder
+		b.WriteString("\n[group:first]\nprograms=f1,f2\n\n[group:second]\nprograms=s\n")
+		for _, name := range []string{"f1", "f2", "s"} {
+			// startsecs=1: RUNNING comes after the name is written.
+			fmt.Fprintf(&b, "\n[program:%[1]s]\ncommand=sh -c 'echo %[1]s >> %[2]s; exec sleep 1000'\nstartsecs=1\nautostart=false\n", name, order)
+		}
+		return b.String()
+	}
+	a, b := newTestDaemon(t, procs()), newTestDaemon(t, procs())
+	list := fmt.Sprintf("supvisors_list = <A>127.0.0.1:%d,<B>127.0.0.1:%d", a.port, b.port)
+	const rulesXML = `<root>
+<application name="first">
+<start_sequence>1</start_sequence>
+<programs>
+<program name="f1"><identifiers>B</identifiers><start_sequence>1</start_sequence><required>true</required></program>
+<program name="f2"><identifiers>A</identifiers><start_sequence>2</start_sequence><required>true</required></program>
+</programs>
+</application>
+<application name="second">
+<start_sequence>2</start_sequence>
+<programs><program name="s"><identifiers>B</identifiers><start_sequence>1</start_sequence></program></programs>
+</application>
+</root>
+`
+	for _, d := range []*testDaemon{a, b} {
+		if err := os.WriteFile(filepath.Join(d.dir, "rules.xml"), []byte(rulesXML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		d.withSupvisors(t, list, "rules_files = %%(here)s/rules.xml")
+	}
+	for _, d := range []*testDaemon{a, b} {
+		var stderr bytes.Buffer
+		cmd := d.command("-n")
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		t.Cleanup(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			<-done
+			if t.Failed() {
+				t.Logf("%s stderr: %s", d.url(), stderr.String())
+			}
+		})
+	}
+	idA, idB := fmt.Sprintf("127.0.0.1:%d", a.port), fmt.Sprintf("127.0.0.1:%d", b.port)
+	want := map[string]string{
+		"first:f1": "RUNNING [" + idB + "]",
+		"first:f2": "RUNNING [" + idA + "]",
+		"second:s": "RUNNING [" + idB + "]",
+		"sl:sl":    fmt.Sprint("RUNNING ", slices.Sorted(slices.Values([]string{idA, idB}))),
+		"first:*":  "RUNNING",
+		"second:*": "RUNNING",
+		"sl:*":     "RUNNING",
+	}
+	for _, d := range []*testDaemon{a, b} {
+		// DISTRIBUTION comes after a few ticks of 5 s; the bound is for a
+		// broken daemon only.
+		var seen map[string]string
+		for deadline := time.Now().Add(2 * time.Minute); !maps.Equal(seen, want); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v, want %v", d.url(), seen, want)
+			}
+			seen = processesSeen(d.url())
+			if seen == nil {
+				continue
+			}
+			v, err := supvisorsCall(d.url(), "get_all_applications_info")
+			if err != nil {
+				continue
+			}
+			for _, item := range v.([]any) {
+				app := item.(map[string]any)
+				seen[fmt.Sprint(app["application_name"], ":*")] = fmt.Sprint(app["statename"])
+			}
+		}
+	}
+	got, err := os.ReadFile(order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "f1\nf2\ns\n" {
+		t.Errorf("start order %q, want f1, f2, s", got)
+	}
+	// The control methods with wait, from the Slave: each returns once
+	// the application is in the state asked for.
+	waitFor(t, "OPERATION", func() bool { return supvisorsState(b.url()) == "OPERATION" })
+	for _, step := range []struct {
+		method string
+		params []any
+		state  string
+	}{
+		{"stop_application", []any{"second", true}, "STOPPED"},
+		{"start_application", []any{"CONFIG", "second", true}, "RUNNING"},
+		{"restart_application", []any{"LESS_LOADED", "first", true}, "RUNNING"},
+	} {
+		if v, err := supvisorsCall(b.url(), step.method, step.params...); v != true || err != nil {
+			t.Fatalf("%s = %v, %v", step.method, v, err)
+		}
+		v, err := supvisorsCall(b.url(), "get_application_info", step.params[len(step.params)-2])
+		if err != nil || v.(map[string]any)["statename"] != step.state {
+			t.Errorf("after %s: %v, %v", step.method, v, err)
+		}
+	}
+}

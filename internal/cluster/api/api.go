@@ -2,8 +2,9 @@
 // the status getters that the Supvisors handshake calls on every peer
 // (get_network_info, get_instance_info, get_strategies,
 // get_instance_state_modes, get_all_local_process_info), the other state
-// getters, and the cluster-wide requests end_sync, restart, shutdown and
-// change_log_level.
+// getters, the cluster-wide requests end_sync, restart, shutdown and
+// change_log_level, and start_args (the local start that the Starters of
+// every instance request).
 //
 // The package reads the cluster from the latest view.Snapshot and the local
 // processes from the engine; requests that change the cluster go to the
@@ -12,9 +13,9 @@
 // the structures of package wire, so that a Python peer or client reads
 // them as it reads a Python instance's.
 //
-// The application and process control and the statistics methods belong
-// to other packages; until they are registered they answer
-// UNKNOWN_METHOD.
+// The application and process control methods hand their requests to
+// Commands (the driver). update_numprocs, enable, disable and the
+// statistics methods are not registered yet: they answer UNKNOWN_METHOD.
 package api
 
 import (
@@ -49,6 +50,9 @@ type Options struct {
 	// Model serves the application and process getters; nil makes them
 	// answer FAILED.
 	Model Model
+	// Commands carries out the control requests; nil makes them answer
+	// FAILED.
+	Commands Commands
 }
 
 // api holds what the handlers share.
@@ -111,12 +115,14 @@ func (a *api) logged(name string, h xmlrpc.Handler) xmlrpc.Handler {
 // signature is completed with the type the docstring meant; see
 // docs/api.md.
 const (
-	typeBool       = "bool"
-	typeStr        = "str"
-	typeDict       = "dict[str, Any]"
-	typeDictList   = "list[dict[str, Any]]"
-	typeStrList    = "list[str]"
-	typeLevelParam = "Union[str, int]"
+	typeBool         = "bool"
+	typeStr          = "str"
+	typeDict         = "dict[str, Any]"
+	typeDictList     = "list[dict[str, Any]]"
+	typeStrList      = "list[str]"
+	typeLevelParam   = "Union[str, int]"
+	typeStarting     = "StartingStrategies"
+	typeConciliation = "ConciliationStrategies"
 )
 
 func (a *api) methods() []method {
@@ -124,6 +130,9 @@ func (a *api) methods() []method {
 		identifierParam = "@param str identifier  an identifier (host:port), a nick name or a stereotype\n"
 		appParam        = "@param str application_name  the application (the group name)\n"
 		namespecParam   = "@param str namespec  the process ('group:name' or 'name'), or 'group:*' for the group\n"
+		strategyParam   = "@param StartingStrategies strategy  a starting strategy, by name or by value\n"
+		extraParam      = "@param str extra_args  arguments appended to the program command\n"
+		waitParam       = "@param bool wait  wait until the request is carried out\n"
 	)
 	return []method{
 		{name: "get_api_version", signature: []string{typeStr}, handler: a.getAPIVersion,
@@ -205,6 +214,47 @@ func (a *api) methods() []method {
 		{name: "shutdown", signature: []string{typeBool}, handler: a.shutdown,
 			help: "Stop every application, then shut every Supvisors instance down. A Slave passes the request\n" +
 				"on to the Master.\n\n@return bool always true unless an error occurs"},
+		{name: "start_application", signature: []string{typeBool, typeStarting, typeStr, typeBool}, handler: a.startApplication,
+			help: "Start a managed application with a starting strategy, following its start sequence.\n\n" +
+				strategyParam + appParam + waitParam + "@return bool always true unless an error occurs"},
+		{name: "test_start_application", signature: []string{typeDictList, typeStarting, typeStr}, handler: a.testStartApplication,
+			help: "Tell where the processes of an application would start, without starting anything.\n\n" +
+				strategyParam + appParam + "@return list[dict[str, Any]] the predicted placement of each process"},
+		{name: "stop_application", signature: []string{typeBool, typeStr, typeBool}, handler: a.stopApplication,
+			help: "Stop a managed application, following its stop sequence.\n\n" +
+				appParam + waitParam + "@return bool always true unless an error occurs"},
+		{name: "restart_application", signature: []string{typeBool, typeStarting, typeStr, typeBool}, handler: a.restartApplication,
+			help: "Stop an application, then start it again with a starting strategy.\n\n" +
+				strategyParam + appParam + waitParam + "@return bool always true unless an error occurs"},
+		{name: "start_process", signature: []string{typeBool, typeStarting, typeStr, typeStr, typeBool}, handler: a.startProcess,
+			help: "Start a process (or every process of 'group:*') on the instance a starting strategy chooses.\n\n" +
+				strategyParam + namespecParam + extraParam + waitParam + "@return bool always true unless an error occurs"},
+		{name: "test_start_process", signature: []string{typeDictList, typeStarting, typeStr}, handler: a.testStartProcess,
+			help: "Tell where a process would start, without starting anything.\n\n" +
+				strategyParam + namespecParam + "@return list[dict[str, Any]] the predicted placement of each process"},
+		{name: "start_any_process", signature: []string{typeStr, typeStarting, typeStr, typeStr, typeBool}, handler: a.startAnyProcess,
+			help: "Start the first stopped process whose namespec matches a regular expression and that the\n" +
+				"starting strategy can place.\n\n" + strategyParam +
+				"@param str regex  a regular expression searched in the namespecs\n" + extraParam + waitParam +
+				"@return str the namespec of the process started"},
+		{name: "stop_process", signature: []string{typeBool, typeStr, typeBool}, handler: a.stopProcess,
+			help: "Stop a process (or every process of 'group:*') wherever it runs.\n\n" +
+				namespecParam + waitParam + "@return bool always true unless an error occurs"},
+		{name: "restart_process", signature: []string{typeBool, typeStarting, typeStr, typeStr, typeBool}, handler: a.restartProcess,
+			help: "Stop a process, then start it again where a starting strategy chooses.\n\n" +
+				strategyParam + namespecParam + extraParam + waitParam + "@return bool always true unless an error occurs"},
+		{name: "conciliate", signature: []string{typeBool, typeConciliation}, handler: a.conciliate,
+			help: "Apply a conciliation strategy to the conflicts.\n\n" +
+				"@param ConciliationStrategies strategy  a strategy, by name or by value\n" +
+				"@return bool true, or false for USER (nothing done)"},
+		{name: "restart_sequence", signature: []string{typeBool, typeBool}, handler: a.restartSequence,
+			help: "Start again, as in DISTRIBUTION, the applications that never started or have a failure.\n\n" +
+				waitParam + "@return bool always true unless an error occurs"},
+		{name: "start_args", signature: []string{typeBool, typeStr, typeStr, typeBool}, handler: a.startArgs,
+			help: "Start a process of the local supervisord with extra arguments appended to its command\n" +
+				"(what the Starters of every instance ask of the instance they chose).\n\n" +
+				namespecParam + "@param str extra_args  the arguments to append to the program command\n" +
+				"@param bool wait  wait until the process is RUNNING\n@return bool always true unless an error occurs"},
 		{name: "change_log_level", signature: []string{typeBool, typeLevelParam}, handler: a.changeLogLevel,
 			help: "Change the level of the Supvisors log of this instance.\n\n" +
 				"@param Union[str, int] level_param  a level name (" + strings.Join(levelNames(), ", ") +

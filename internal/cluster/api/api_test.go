@@ -632,8 +632,7 @@ func TestChangeLogLevel(t *testing.T) {
 func TestUnknownMethods(t *testing.T) {
 	h := newHarness(t, snapshotABC())
 	for _, method := range []string{"get_logger_levels", "get_statistics_status",
-		"start_application", "start_args", "stop_process", "conciliate",
-		"update_numprocs", "enable", "restart_sequence", "enable_host_statistics", "nope"} {
+		"update_numprocs", "enable", "disable", "enable_host_statistics", "nope"} {
 		_, err := h.call(t, Namespace+method)
 		wantFault(t, method, err, "UNKNOWN_METHOD")
 	}

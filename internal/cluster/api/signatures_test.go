@@ -31,7 +31,7 @@ func readSignatures(t *testing.T, path string) map[string][]string {
 var completed = []string{
 	"supvisors.end_sync", "supvisors.get_all_instances_state_modes", "supvisors.get_instance_info",
 	"supvisors.get_instance_state_modes", "supvisors.get_master_identifier", "supvisors.get_network_info",
-	"supvisors.get_strategies",
+	"supvisors.get_strategies", "supvisors.test_start_process",
 }
 
 // TestMethodsAndSignatures compares what we publish with

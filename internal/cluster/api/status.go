@@ -159,10 +159,15 @@ func LocalProcesses(e *supervisor.Supervisor) (wire.ProcessInfoList, error) {
 	if err != nil {
 		return nil, err
 	}
+	extra, err := e.AllExtraArgs()
+	if err != nil {
+		return nil, err
+	}
 	now := mono.Now()
 	list := make(wire.ProcessInfoList, len(all))
 	for i, p := range all {
 		list[i] = localRecord(p, now)
+		list[i].ExtraArgs = extra[supervisor.MakeNamespec(p.Group, p.Name)]
 	}
 	return list, nil
 }
@@ -180,12 +185,16 @@ func (a *api) getLocalProcessInfo(_ context.Context, params []any) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return localRecord(p, mono.Now()).XMLRPC()
+	record := localRecord(p, mono.Now())
+	if record.ExtraArgs, err = a.engine.ExtraArgs(name); err != nil {
+		return nil, err
+	}
+	return record.XMLRPC()
 }
 
 // localRecord is the Supvisors local process record of p; now is the
-// monotonic time of the answer. Extra arguments and the disabled flag
-// are not supported yet: always "" and false.
+// monotonic time of the answer. The caller adds the extra arguments;
+// the disabled flag is not supported yet: always false.
 func localRecord(p supervisor.LocalProcessInfo, now float64) wire.LocalProcessInfo {
 	return wire.LocalProcessInfo{
 		Name: p.Name, Group: p.Group,

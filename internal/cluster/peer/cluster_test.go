@@ -30,10 +30,82 @@ import (
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
 
-// fakeEngine records the requests of the driver.
+// fakeEngine records the requests of the driver. Its processes start
+// and stop at once: a start publishes STARTING then RUNNING on the bus,
+// a stop STOPPING then STOPPED, as the real engine would in order.
 type fakeEngine struct {
 	mu                  sync.Mutex
 	restarts, shutdowns int
+	name                string
+	bus                 *events.Bus
+	running             map[string]bool
+	extra               map[string]string
+	// journal, when set, records every start and stop in the cluster, in
+	// the order they happened.
+	journal *journal
+}
+
+// journal is the order of the requests that reached the engines.
+type journal struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+func (j *journal) add(e string) {
+	j.mu.Lock()
+	j.entries = append(j.entries, e)
+	j.mu.Unlock()
+}
+
+func (j *journal) all() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.entries)
+}
+
+func (e *fakeEngine) StartProcessArgs(_ context.Context, namespec, extraArgs string, _ bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.running[namespec] {
+		return errdefs.New(errdefs.AlreadyStarted, namespec)
+	}
+	if e.running == nil {
+		e.running = map[string]bool{}
+	}
+	e.running[namespec] = true
+	if e.extra == nil {
+		e.extra = map[string]string{}
+	}
+	e.extra[namespec] = extraArgs
+	if e.journal != nil {
+		e.journal.add("start " + namespec + " on " + e.name + strings.TrimRight(" "+extraArgs, " "))
+	}
+	group, name, _ := strings.Cut(namespec, ":")
+	e.bus.Publish(events.ProcessState{State: "STARTING", FromState: "STOPPED", ProcessName: name, GroupName: group})
+	e.bus.Publish(events.ProcessState{State: "RUNNING", FromState: "STARTING", ProcessName: name, GroupName: group, PID: 1000})
+	return nil
+}
+
+func (e *fakeEngine) ExtraArgs(namespec string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.extra[namespec], nil
+}
+
+func (e *fakeEngine) StopProcess(_ context.Context, namespec string, _ bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.running[namespec] {
+		return errdefs.New(errdefs.NotRunning, namespec)
+	}
+	delete(e.running, namespec)
+	if e.journal != nil {
+		e.journal.add("stop " + namespec + " on " + e.name)
+	}
+	group, name, _ := strings.Cut(namespec, ":")
+	e.bus.Publish(events.ProcessState{State: "STOPPING", FromState: "RUNNING", ProcessName: name, GroupName: group, PID: 1000})
+	e.bus.Publish(events.ProcessState{State: "STOPPED", FromState: "STOPPING", ProcessName: name, GroupName: group, PID: 1000})
+	return nil
 }
 
 func (e *fakeEngine) Restart() { e.mu.Lock(); e.restarts++; e.mu.Unlock() }
@@ -81,7 +153,7 @@ type testNode struct {
 
 // handshakeGetters serves what a peer calls, as the supvisors.* API
 // will: enough for the handshake and the publications.
-func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus, procs wire.ProcessInfoList) {
+func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus, engine *fakeEngine, procs wire.ProcessInfoList) {
 	one := func(params []any) (*view.Instance, error) {
 		id, err := xmlrpc.Args(params).String(0)
 		if err != nil {
@@ -119,6 +191,24 @@ func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus, procs w
 	}})
 	d.Register(xmlrpc.Method{Name: "supvisors.get_all_local_process_info", Handler: func(context.Context, []any) (any, error) {
 		return procs.XMLRPC()
+	}})
+	d.Register(xmlrpc.Method{Name: "supvisors.start_args", Handler: func(ctx context.Context, p []any) (any, error) {
+		namespec, err := xmlrpc.Args(p).String(0)
+		if err != nil {
+			return nil, err
+		}
+		extra, err := xmlrpc.Args(p).String(1)
+		if err != nil {
+			return nil, err
+		}
+		return true, engine.StartProcessArgs(ctx, namespec, extra, false)
+	}})
+	d.Register(xmlrpc.Method{Name: "supervisor.stopProcess", Handler: func(ctx context.Context, p []any) (any, error) {
+		namespec, err := xmlrpc.Args(p).String(0)
+		if err != nil {
+			return nil, err
+		}
+		return true, engine.StopProcess(ctx, namespec, false)
 	}})
 	d.Register(xmlrpc.Method{Name: "supvisors.restart", Handler: func(ctx context.Context, _ []any) (any, error) {
 		return true, node.Restart(ctx)
@@ -188,6 +278,8 @@ type clusterSetup struct {
 	procs func(name string) wire.ProcessInfoList
 	// rules, when not nil, are the rules of every node's model.
 	rules model.Rules
+	// journal, when set, records the starts and stops of every engine.
+	journal *journal
 }
 
 func newClusterSetup(t *testing.T, names []string, setup clusterSetup) []*testNode {
@@ -225,8 +317,14 @@ func newClusterSetup(t *testing.T, names []string, setup clusterSetup) []*testNo
 		if err != nil {
 			t.Fatal(err)
 		}
-		tn := &testNode{name: name, bus: events.NewBus(), engine: &fakeEngine{}, procs: procs(name), ln: lns[i],
-			when: 1795468495}
+		bus := events.NewBus()
+		tn := &testNode{name: name, bus: bus, engine: &fakeEngine{name: name, bus: bus, journal: setup.journal,
+			running: map[string]bool{}}, procs: procs(name), ln: lns[i], when: 1795468495}
+		for _, p := range tn.procs {
+			if p.State == 20 {
+				tn.engine.running[p.Group+":"+p.Name] = true
+			}
+		}
 		tn.node, err = New(Options{Options: o, Engine: tn.engine, Bus: tn.bus, Logger: testLogger(t, name),
 			Host: &host, CallTimeout: 5 * time.Second, Model: model.New(setup.rules),
 			LocalProcesses: func() (wire.ProcessInfoList, error) { return tn.procs, nil }})
@@ -234,7 +332,7 @@ func newClusterSetup(t *testing.T, names []string, setup clusterSetup) []*testNo
 			t.Fatal(err)
 		}
 		d := xmlrpc.NewDispatcher()
-		handshakeGetters(d, tn.node, tn.bus, tn.procs)
+		handshakeGetters(d, tn.node, tn.bus, tn.engine, tn.procs)
 		tn.srv = &http.Server{Handler: rpcHandler(d), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = tn.srv.Serve(tn.ln) }()
 		ctx, cancel := context.WithCancel(context.Background())

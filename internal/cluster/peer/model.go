@@ -47,7 +47,9 @@ func (n *Node) applyPublication(from string, kind wire.PublicationKind, msg wire
 	switch kind {
 	case wire.PublicationProcess:
 		if ev, ok := msg.Body.(wire.ProcessEvent); ok {
-			n.model.ProcessEvent(from, ev, now())
+			if _, applied := n.model.ProcessEvent(from, ev, now()); applied {
+				n.processApplied(ev.Group+":"+ev.Name, from, ev.Forced)
+			}
 		}
 	case wire.PublicationProcessAdded:
 		if info, ok := msg.Body.(wire.LocalProcessInfo); ok {
@@ -95,7 +97,7 @@ func (n *Node) onProcessGroup(e events.ProcessGroup) {
 // instancesLost marks the processes of invalidated instances as lost.
 func (n *Node) instancesLost(ids []string) {
 	for _, id := range ids {
-		n.model.InstanceLost(id, now())
+		n.lost = append(n.lost, n.model.InstanceLost(id, now()).Lost...)
 	}
 }
 

@@ -12,6 +12,15 @@
 // PROCESS_STATE events, the ticks and the losses, and answers the model
 // getters of the supvisors.* API there (see model.go for why).
 //
+// It also owns the Starter and Stopper (package commander) built on that
+// model: it feeds them the real process events, checks their time-outs
+// before every local tick, hands them the state machine's requests
+// (distribution, stop of every application, conciliation, lost and
+// aborted jobs), and carries out their actions: supvisors.start_args and
+// supervisor.stopProcess to the chosen instances (the local engine
+// directly), forced states applied and published, and the ends of the
+// supvisors.* requests made with wait (see commander.go and control.go).
+//
 // Each peer has its own bounded queue and goroutine performing its
 // XML-RPC calls in order, so that a dead or slow peer never delays the
 // others; a full queue drops its oldest publications.
@@ -35,6 +44,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/supvisors-go/supvisors/internal/cluster/commander"
 	"github.com/supvisors-go/supvisors/internal/cluster/fsm"
 	"github.com/supvisors-go/supvisors/internal/cluster/model"
 	"github.com/supvisors-go/supvisors/internal/cluster/mono"
@@ -56,17 +66,14 @@ type Engine interface {
 	Shutdown()
 	// ProcessInfo gives the details of a PROCESS publication.
 	ProcessInfo(namespec string) (supervisor.ProcessInfo, error)
-}
-
-// Commander is the seam where the Starter, Stopper and conciliation plug
-// in. Each method is called on the driver's goroutine and must not block;
-// Workload reports the commanders' state before every local tick and
-// after each of the three requests.
-type Commander interface {
-	StartDistribution()
-	StopApplications()
-	Conciliate()
-	Workload() fsm.Workload
+	// StartProcessArgs and StopProcess carry out the commander's requests
+	// aimed at the local instance (supvisors.start_args and
+	// supervisor.stopProcess, without wait).
+	StartProcessArgs(ctx context.Context, namespec, extraArgs string, wait bool) error
+	StopProcess(ctx context.Context, namespec string, wait bool) error
+	// ExtraArgs gives the extra arguments of a local process, for its
+	// PROCESS publications.
+	ExtraArgs(namespec string) (string, error)
 }
 
 // Options configures a Node.
@@ -83,8 +90,9 @@ type Options struct {
 	Logger             *slog.Logger
 	// Host describes the local machine; nil discovers it.
 	Host *Host
-	// Commander runs the jobs; nil answers every request with no work.
-	Commander Commander
+	// Rules resolve the '@' and '#' of program identifiers for the
+	// commander; nil leaves such processes without an instance.
+	Rules commander.Rules
 	// Model is the merged view of applications and processes, fed by the
 	// driver and read by the supvisors.* getters; the Run goroutine owns
 	// it (the commanders may read it from there). nil gives a model
@@ -111,14 +119,13 @@ const defaultCallTimeout = 10 * time.Second
 
 // Node is the cluster driver of one instance.
 type Node struct {
-	opts      Options
-	o         *options.Options
-	log       *slog.Logger
-	local     options.Instance
-	origin    wire.Origin
-	strat     wire.Strategies
-	commander Commander
-	model     *model.Model
+	opts   Options
+	o      *options.Options
+	log    *slog.Logger
+	local  options.Instance
+	origin wire.Origin
+	strat  wire.Strategies
+	model  *model.Model
 
 	snap     atomic.Pointer[view.Snapshot]
 	requests chan request
@@ -141,6 +148,13 @@ type Node struct {
 	tick    localTick
 	// loggedMaster is the Master last reported in the log.
 	loggedMaster string
+	// cmd is the Starter and Stopper, on the model (see commander.go).
+	cmd *commander.Commander
+	// lost are the processes that the last invalidated instances ran and
+	// that now run nowhere, for the LostJobs that follows.
+	lost []string
+	// waiting are the requests made with wait, by ticket.
+	waiting waiters
 }
 
 // record is what the driver keeps about one instance, beyond the machine.
@@ -207,7 +221,7 @@ func New(opts Options) (*Node, error) {
 		opts.Host = &h
 	}
 	n := &Node{
-		opts: opts, o: o, log: opts.Logger, local: local, commander: opts.Commander, model: opts.Model,
+		opts: opts, o: o, log: opts.Logger, local: local, model: opts.Model,
 		strat:      wireStrategies(o.Strategies()),
 		requests:   make(chan request),
 		results:    make(chan any, 64),
@@ -216,7 +230,10 @@ func New(opts Options) (*Node, error) {
 		machine:    machine,
 		peers:      map[string]*record{},
 		links:      map[string]*link{},
+		waiting:    waiters{},
 	}
+	n.cmd = commander.New(commander.Config{Model: n.model, Cluster: instances{n}, Rules: opts.Rules,
+		Logger: opts.Logger.With("component", "commander")})
 	n.origin = wire.Origin{Identifier: local.Identifier, NickIdentifier: local.Nick,
 		IPAddress: resolveIPv4(local.Host), HTTPPort: local.HTTPPort}
 	for _, in := range o.Instances {
@@ -416,6 +433,7 @@ func (n *Node) step(ev fsm.Event) error {
 // drain carries out the machine's actions in order, then the events those
 // actions produced at once (the local handshake, the commanders' answers).
 func (n *Node) drain() {
+	n.commanderActions()
 	for {
 		for _, a := range n.machine.Ready() {
 			n.carryOut(a)
@@ -429,17 +447,13 @@ func (n *Node) drain() {
 		if err := n.machine.Step(ev); err != nil {
 			n.log.Error("cluster event refused", "event", fmt.Sprintf("%T", ev), "error", err)
 		}
+		n.commanderActions()
 	}
 }
 
 // workload is the commanders' report, with the conflicts of the model.
 func (n *Node) workload() fsm.Workload {
-	var w fsm.Workload
-	if n.commander != nil {
-		w = n.commander.Workload()
-	}
-	w.Conflicts = w.Conflicts || n.model.Conflicting()
-	return w
+	return fsm.Workload{Starting: n.cmd.Starting(), Stopping: n.cmd.Stopping(), Conflicts: n.model.Conflicting()}
 }
 
 func (n *Node) carryOut(a fsm.Action) {
@@ -477,27 +491,32 @@ func (n *Node) carryOut(a fsm.Action) {
 			n.log.Warn(fmt.Sprintf("Supvisors instance %s lost", n.nick(id)))
 		}
 		n.instancesLost(a.Identifiers)
-	case fsm.LostJobs, fsm.AbortJobs:
-		// The commanders' part: nothing runs yet.
+	case fsm.LostJobs:
+		lost := n.cmd.InstancesLost(a.Identifiers, n.lost, now())
+		n.lost = nil
+		if a.Redistribute && len(lost) > 0 {
+			n.cmd.Redistribute(lost, now())
+		}
+		n.commanderActions()
+	case fsm.AbortJobs:
+		n.cmd.Abort(now())
+		n.commanderActions()
 	case fsm.StateChanged:
 		n.log.Info(fmt.Sprintf("Supvisors state %s -> %s", a.From, a.To))
 	case fsm.TransitionRefused:
 		n.log.Log(context.Background(), logs.LevelCritical,
 			fmt.Sprintf("Supvisors state %s cannot go to %s", a.From, a.To))
 	case fsm.StartDistribution:
-		if n.commander != nil {
-			n.commander.StartDistribution()
-		}
+		n.cmd.StartDistribution(now())
+		n.commanderActions()
 		n.pending = append(n.pending, n.workload())
 	case fsm.StopApplications:
-		if n.commander != nil {
-			n.commander.StopApplications()
-		}
+		n.cmd.StopApplications(now())
+		n.commanderActions()
 		n.pending = append(n.pending, n.workload())
 	case fsm.Conciliate:
-		if n.commander != nil {
-			n.commander.Conciliate()
-		}
+		n.cmd.Conciliate(n.o.Strategies().Conciliation, nil, now())
+		n.commanderActions()
 		n.pending = append(n.pending, n.workload())
 	case fsm.RestartLocal:
 		n.log.Warn("Supvisors restarts the local supervisord")
@@ -682,6 +701,10 @@ func (n *Node) onLocalTick(when int64) {
 		localCounter: int64(counter), localTime: when, localMtime: mtime}
 	n.tick = localTick{counter: counter, when: when, mtime: mtime}
 	n.model.Tick(n.local.Identifier, when, mtime)
+	// The time-outs are judged before the machine evaluates, as
+	// Supvisors checks its commanders before its state machine.
+	n.cmd.Check(mtime)
+	n.drain()
 	if err := n.step(n.workload()); err != nil {
 		n.log.Error("workload refused", "error", err)
 	}

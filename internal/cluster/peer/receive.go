@@ -157,8 +157,14 @@ func (n *Node) onProcessState(e events.ProcessState) {
 	if info, err := n.opts.Engine.ProcessInfo(e.GroupName + ":" + e.ProcessName); err == nil {
 		ev.Spawnerr = info.SpawnErr
 	}
-	n.model.ProcessEvent(n.local.Identifier, ev, now())
+	if args, err := n.opts.Engine.ExtraArgs(e.GroupName + ":" + e.ProcessName); err == nil {
+		ev.ExtraArgs = args
+	}
+	_, applied := n.model.ProcessEvent(n.local.Identifier, ev, now())
 	n.publish(n.activePeers(), wire.PublicationProcess, ev)
+	if applied {
+		n.processApplied(e.GroupName+":"+e.ProcessName, n.local.Identifier, false)
+	}
 }
 
 // activePeers are the peers that every publication but TICK goes to:

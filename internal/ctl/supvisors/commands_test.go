@@ -14,6 +14,47 @@ import (
 // The usage part of each line (up to its last tab) is Supvisors'; the
 // sentences are ours.
 var wantHelp = map[string]string{
+	"test_start_application": "test_start_application <strategy> <appli>\t\tTell where the managed application appli would start with the strategy.\n" +
+		"test_start_application <strategy>\t\t\tTell where every managed application would start with the strategy.\n",
+	"test_start_process": "test_start_process <strategy> <proc>\t\t\tTell where the process proc would start with the strategy.\n" +
+		"test_start_process <strategy>\t\t\tTell where every process would start with the strategy.\n",
+	"application_rules": "application_rules <appli>\t\t\tShow the rules of the application appli.\n" +
+		"application_rules <appli> <appli>\t\tShow the rules of these applications\n" +
+		"application_rules\t\t\t\tShow the rules of every application.\n",
+	"process_rules": "process_rules <proc>\t\t\tShow the rules of the process proc.\n" +
+		"process_rules <appli>:*\t\t\tShow the rules of the processes of the application appli.\n" +
+		"process_rules <proc> <proc>\t\tShow the rules of these processes\n" +
+		"process_rules\t\t\t\tShow the rules of every process.\n",
+	"application_info": "application_info <appli>\t\tShow the status of the application appli.\n" +
+		"application_info <appli> <appli>\tShow the status of these applications\n" +
+		"application_info\t\t\tShow the status of every application.\n",
+	"sstatus": "sstatus <proc>\t\t\t\tShow the status of the process proc in the cluster.\n" +
+		"sstatus <appli>:*\t\t\tShow the status of the processes of the application appli.\n" +
+		"sstatus <proc> <proc>\t\t\tShow the status of these processes\n" +
+		"sstatus\t\t\t\t\tShow the status of every process.\n",
+	"conflicts":        "conflicts\t\t\t\tShow the processes that run on more than one instance.\n",
+	"conciliate":       "conciliate <strategy>\t\t\tEnd the conflicts with the conciliation strategy\n",
+	"restart_sequence": "restart_sequence\t\t\t\t\tRun the start sequence of the applications again\n",
+	"start_application": "start_application <strategy> <appli>\t\tStart the managed application appli with the strategy.\n" +
+		"start_application <strategy> <appli> <appli>\tStart these managed applications with the strategy\n" +
+		"start_application <strategy>\t\t\tStart every managed application with the strategy.\n",
+	"restart_application": "restart_application <strategy> <appli>\t\tRestart the managed application appli with the strategy.\n" +
+		"restart_application <strategy> <appli> <appli>\tRestart these managed applications with the strategy\n" +
+		"restart_application <strategy> \t\t\tRestart every managed application with the strategy.\n",
+	"stop_application": "stop_application <appli>\t\t\tStop the managed application appli.\n" +
+		"stop_application <appli> <appli>\t\tStop these managed applications.\n" +
+		"stop_application\t\t\t\tStop every managed application.\n",
+	"start_process": "start_process <strategy> <proc>\t\t\tStart the process proc with the strategy.\n" +
+		"start_process <strategy> <proc> <proc>\t\tStart these processes with the strategy.\n" +
+		"start_process <strategy>\t\t\tStart every process with the strategy.\n",
+	"start_any_process": "start_any_process <strategy> <regex>\t\t\tStart one process whose namespec matches regex, with the strategy.\n" +
+		"start_any_process <strategy> <regex> <regex>\t\tStart one process for each regex, with the strategy.\n",
+	"stop_process": "stop_process <proc>\t\tStop the process proc wherever it runs.\n" +
+		"stop_process <proc> <proc>\tStop these processes.\n" +
+		"stop_process\t\t\tStop every process.\n",
+	"restart_process": "restart_process <strategy> <proc>\t\tRestart the process proc with the strategy.\n" +
+		"restart_process <strategy> <proc> <proc>\tRestart these processes with the strategy.\n" +
+		"restart_process <strategy> \t\t\tRestart every process with the strategy.\n",
 	"sversion": "sversion\t\t\tShow the version of the Supvisors API.\n",
 	"sstate": "sstate\t\t\t\tShow the state and modes of Supvisors.\n" +
 		"sstate <identifier>\t\t\tShow the state and modes of one Supvisors instance.\n" +

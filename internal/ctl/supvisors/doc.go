@@ -10,7 +10,13 @@
 // same commands once. Import the package for its side effect from
 // cmd/supvisorsctl.
 //
-// This part holds the commands about the cluster itself: sversion, sstate,
+// It holds the commands about the cluster itself (sversion, sstate,
 // master, strategies, instance_status, local_status, end_sync, sreload,
-// sshutdown and loglevel.
+// sshutdown and loglevel) and those that drive the Starter and the
+// Stopper (start_application, stop_application, restart_application,
+// start_process, start_any_process, stop_process, restart_process,
+// test_start_application, test_start_process, conciliate and
+// restart_sequence), and the tables of the merged model
+// (application_info, application_rules, sstatus, process_rules and
+// conflicts).
 package supvisors

@@ -1,6 +1,8 @@
 package supvisors
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -45,7 +47,8 @@ var clockPatches = map[string][]clockPatch{
 
 // recordedMethods are the answers kept under testdata/<scenario>/xmlrpc.
 var recordedMethods = []string{"get_supvisors_state", "get_all_instances_state_modes", "get_master_identifier",
-	"get_strategies", "get_all_instances_info", "get_all_local_process_info"}
+	"get_strategies", "get_all_instances_info", "get_all_local_process_info", "get_all_applications_info",
+	"get_all_process_info", "get_conflicts"}
 
 // replayScenario serves the recorded answers of a scenario, patched, with
 // our API version for the version check.
@@ -60,6 +63,38 @@ func replayScenario(t *testing.T, scenario string) *fakeDaemon {
 			}
 		}
 		methods["supvisors."+method] = answer(v)
+	}
+	// The only get_process_info recorded is that of "chain:*", which
+	// "sstatus chain:*" asks for.
+	methods["supvisors.get_process_info"] = answer(loadAnswer(t, scenario+"/xmlrpc/get_process_info__chain-ALL.xml"))
+	// The rules recorded are those of chain, mobile, chain:*, chain:p1
+	// and mobile:roamer; those of chain:p2 and chain:p3 are taken from
+	// chain:*.
+	appRules := map[string]any{}
+	for _, name := range []string{"chain", "mobile"} {
+		appRules[name] = loadAnswer(t, scenario+"/xmlrpc/get_application_rules__"+name+".xml")
+	}
+	methods["supvisors.get_application_rules"] = func(_ context.Context, p []any) (any, error) {
+		if v, ok := appRules[fmt.Sprint(p[0])]; ok {
+			return v, nil
+		}
+		return nil, fmt.Errorf("no recorded rules for %v", p[0])
+	}
+	procRules := map[string]any{}
+	for _, name := range []string{"chain-ALL", "chain-p1", "mobile-roamer"} {
+		procRules[strings.Replace(strings.Replace(name, "-ALL", ":*", 1), "-", ":", 1)] =
+			loadAnswer(t, scenario+"/xmlrpc/get_process_rules__"+name+".xml")
+	}
+	for _, item := range procRules["chain:*"].([]any) {
+		if name := item.(map[string]any)["process_name"]; name != "p1" {
+			procRules[fmt.Sprint("chain:", name)] = []any{item}
+		}
+	}
+	methods["supvisors.get_process_rules"] = func(_ context.Context, p []any) (any, error) {
+		if v, ok := procRules[fmt.Sprint(p[0])]; ok {
+			return v, nil
+		}
+		return nil, fmt.Errorf("no recorded rules for %v", p[0])
 	}
 	return startFake(t, with(methods))
 }
@@ -101,6 +136,16 @@ func TestGoldenOutputs(t *testing.T) {
 		{"instance_status", []string{"instance_status"}},
 		{"instance_status_A_C", []string{"instance_status", "A", "C"}},
 		{"local_status", []string{"local_status"}},
+		{"application_info", []string{"application_info"}},
+		{"application_info_chain", []string{"application_info", "chain"}},
+		{"sstatus", []string{"sstatus"}},
+		{"sstatus_chain-ALL", []string{"sstatus", "chain:*"}},
+		{"conflicts", []string{"conflicts"}},
+		{"application_rules", []string{"application_rules"}},
+		{"application_rules_chain", []string{"application_rules", "chain"}},
+		{"process_rules", []string{"process_rules"}},
+		{"process_rules_chain-ALL", []string{"process_rules", "chain:*"}},
+		{"process_rules_chain-p1", []string{"process_rules", "chain:p1"}},
 	}
 	for _, scenario := range []string{"startup", "after_failover"} {
 		t.Run(scenario, func(t *testing.T) {

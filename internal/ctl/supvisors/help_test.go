@@ -11,8 +11,15 @@ import (
 // helpListing is the part of "help" that lists these commands.
 const helpListing = "\nsupvisors commands (type help <topic>):\n" +
 	"=======================================\n" +
-	"end_sync         local_status  master   sshutdown  strategies\n" +
-	"instance_status  loglevel      sreload  sstate     sversion  \n\n"
+	"application_info   process_rules        start_application     \n" +
+	"application_rules  restart_application  start_process         \n" +
+	"conciliate         restart_process      stop_application      \n" +
+	"conflicts          restart_sequence     stop_process          \n" +
+	"end_sync           sreload              strategies            \n" +
+	"instance_status    sshutdown            sversion              \n" +
+	"local_status       sstate               test_start_application\n" +
+	"loglevel           sstatus              test_start_process    \n" +
+	"master             start_any_process  \n\n"
 
 func TestHelpNeedsNoDaemon(t *testing.T) {
 	t.Parallel()

@@ -46,16 +46,32 @@ func newPlugin(c *ctl.Controller, _ map[string]string) (ctl.Plugin, error) {
 
 func (p *plugin) Commands() []ctl.Command {
 	return []ctl.Command{
+		{Name: "application_info", Run: p.applicationInfo, Help: p.helpApplicationInfo},
+		{Name: "application_rules", Run: p.applicationRules, Help: p.helpApplicationRules},
+		{Name: "conciliate", Run: p.conciliate, Help: p.helpConciliate},
+		{Name: "conflicts", Run: p.conflicts, Help: p.helpConflicts},
 		{Name: "end_sync", Run: p.endSync, Help: p.helpEndSync},
 		{Name: "instance_status", Run: p.instanceStatus, Help: p.helpInstanceStatus},
 		{Name: "local_status", Run: p.localStatus, Help: p.helpLocalStatus},
 		{Name: "loglevel", Run: p.logLevel, Help: p.helpLogLevel},
 		{Name: "master", Run: p.master, Help: p.helpMaster},
+		{Name: "process_rules", Run: p.processRules, Help: p.helpProcessRules},
+		{Name: "restart_application", Run: p.restartApplication, Help: p.helpRestartApplication},
+		{Name: "restart_process", Run: p.restartProcess, Help: p.helpRestartProcess},
+		{Name: "restart_sequence", Run: p.restartSequence, Help: p.helpRestartSequence},
 		{Name: "sreload", Run: p.sreload, Help: p.helpSreload},
 		{Name: "sshutdown", Run: p.sshutdown, Help: p.helpSshutdown},
 		{Name: "sstate", Run: p.sstate, Help: p.helpSstate},
+		{Name: "sstatus", Run: p.sstatus, Help: p.helpSstatus},
+		{Name: "start_any_process", Run: p.startAnyProcess, Help: p.helpStartAnyProcess},
+		{Name: "start_application", Run: p.startApplication, Help: p.helpStartApplication},
+		{Name: "start_process", Run: p.startProcess, Help: p.helpStartProcess},
+		{Name: "stop_application", Run: p.stopApplication, Help: p.helpStopApplication},
+		{Name: "stop_process", Run: p.stopProcess, Help: p.helpStopProcess},
 		{Name: "strategies", Run: p.strategies, Help: p.helpStrategies},
 		{Name: "sversion", Run: p.sversion, Help: p.helpSversion},
+		{Name: "test_start_application", Run: p.testStartApplication, Help: p.helpTestStartApplication},
+		{Name: "test_start_process", Run: p.testStartProcess, Help: p.helpTestStartProcess},
 	}
 }
 
