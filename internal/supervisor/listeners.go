@@ -324,16 +324,25 @@ func (s *Supervisor) ListenerPoolStats() []PoolStats {
 	return out
 }
 
-// poolStopGrace bounds how long the ordered stop lets the listeners of a
-// pool finish the events they are processing before stopping them.
+// The ordered stop lets the listeners of a pool finish the events they are
+// processing before stopping them, for as long as the pool's stopwaitsecs.
 //
 // Supervisor's shutdown retires one group per main-loop pass, each pass
 // waiting up to a second for I/O, so listeners (priority -1, stopped last)
 // in practice get SUPERVISOR_STATE_CHANGE_STOPPING and the last events
 // before their SIGTERM. Our loop retires every finished group in one pass;
-// this grace gives listeners the same chance, without letting a stuck
-// listener hold the shutdown for more than a moment.
-const poolStopGrace = time.Second
+// the grace gives listeners the same chance even on a loaded machine, and a
+// stuck listener holds the shutdown no longer than stopping it would if it
+// ignored its SIGTERM.
+func poolStopGrace(g *group) time.Duration {
+	grace := time.Second
+	for _, p := range g.procs {
+		if d := time.Duration(p.cfg.Stopwaitsecs) * time.Second; d > grace {
+			grace = d
+		}
+	}
+	return grace
+}
 
 // holdPoolStop tells whether the ordered stop should wait before stopping
 // g: g is a pool with a listener processing an event (the step dispatched
@@ -355,7 +364,7 @@ func (s *Supervisor) holdPoolStop(g *group, now time.Time) bool {
 		return false
 	}
 	if s.poolStopHold.IsZero() {
-		s.poolStopHold = now.Add(poolStopGrace)
+		s.poolStopHold = now.Add(poolStopGrace(g))
 	}
 	if now.Before(s.poolStopHold) {
 		return true
