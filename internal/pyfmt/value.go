@@ -78,3 +78,29 @@ func ReprValue(v any) string {
 
 // fmtAny is the last resort for types no XML-RPC decoder produces.
 func fmtAny(v any) string { return fmt.Sprint(v) }
+
+// Truthy is Python's truth value of a decoded XML-RPC value, for the
+// parameters and answers that Supvisors tests with `if x:`.
+func Truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int:
+		return x != 0
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []byte:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
+}

@@ -33,3 +33,16 @@ func TestStrAndReprValue(t *testing.T) {
 		}
 	}
 }
+
+func TestTruthy(t *testing.T) {
+	for _, v := range []any{true, 1, int64(2), 0.5, "x", []byte("x"), []any{0}, map[string]any{"a": 0}, struct{}{}} {
+		if !Truthy(v) {
+			t.Errorf("Truthy(%#v) = false", v)
+		}
+	}
+	for _, v := range []any{nil, false, 0, int64(0), 0.0, "", []byte{}, []any{}, map[string]any{}} {
+		if Truthy(v) {
+			t.Errorf("Truthy(%#v) = true", v)
+		}
+	}
+}

@@ -70,32 +70,6 @@ func resolve(snap *view.Snapshot, params []any) ([]*view.Instance, error) {
 	return found, nil
 }
 
-// pyTruthy is Python's truth value of a decoded XML-RPC value, for the
-// parameters that Supvisors tests with `if x:`.
-func pyTruthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int:
-		return x != 0
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []byte:
-		return len(x) > 0
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
-}
-
 // pyType is the Python class of a decoded XML-RPC value, as f'{type(x)}'
 // spells it.
 func pyType(v any) string {

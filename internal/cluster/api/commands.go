@@ -100,7 +100,7 @@ func waitArg(args xmlrpc.Args, i int) bool {
 	if i >= len(args) {
 		return true
 	}
-	return pyTruthy(args[i])
+	return pyfmt.Truthy(args[i])
 }
 
 // strategyNameCall reads (strategy, name, wait...) for the methods whose

@@ -27,7 +27,7 @@ func (a *api) endSync(ctx context.Context, params []any) (any, error) {
 		return nil, errdefs.New(errdefs.BadSupvisorsState, "Supvisors synchronization ending")
 	}
 	master := ""
-	if len(params) == 1 && pyTruthy(params[0]) {
+	if len(params) == 1 && pyfmt.Truthy(params[0]) {
 		name, matchable, err := nameArg(params[0])
 		if err != nil {
 			return nil, err

@@ -108,7 +108,7 @@ func (p *plugin) master(ctx context.Context, _ string) error {
 	if err != nil {
 		return p.reportFault("", err)
 	}
-	if !truthy(v) {
+	if !pyfmt.Truthy(v) {
 		p.out("No Supvisors Master")
 		return nil
 	}
@@ -188,7 +188,7 @@ func (p *plugin) instanceStatus(ctx context.Context, arg string) error {
 			return err
 		}
 		failure := "ok"
-		if truthy(r["process_failure"]) {
+		if pyfmt.Truthy(r["process_failure"]) {
 			failure = "error"
 		}
 		p.out(line(r.str("nick_identifier"), r.str("identifier"), r.str("node_name"), r.str("port"),
@@ -264,7 +264,7 @@ func (p *plugin) localStatus(ctx context.Context, arg string) error {
 // optionalClockTime is the time of day of an epoch time, or "0" when the
 // time is not set (zero).
 func optionalClockTime(v any) (string, error) {
-	if !truthy(v) {
+	if !pyfmt.Truthy(v) {
 		return "0", nil
 	}
 	return clockTime(v, time.Local)

@@ -61,7 +61,7 @@ func (p *plugin) managedApplications(ctx context.Context, names []string, alt st
 	var all []string
 	for _, r := range rows {
 		name := r.str("application_name")
-		managed[name] = truthy(r["managed"])
+		managed[name] = pyfmt.Truthy(r["managed"])
 		if managed[name] {
 			all = append(all, name)
 		}
@@ -390,7 +390,7 @@ func (p *plugin) testStartApplication(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
-	if !truthy(info["managed"]) {
+	if !pyfmt.Truthy(info["managed"]) {
 		// Supvisors leaves the exit status as it is here.
 		p.out("ERROR: " + name + " unmanaged")
 		p.helpTestStartApplication()

@@ -14,27 +14,6 @@ import (
 // fields splits a command argument on whitespace, as str.split() does.
 func fields(arg string) []string { return strings.FieldsFunc(arg, unicode.IsSpace) }
 
-// truthy is Python's truth value of a decoded value.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
-}
-
 // record is one struct of a daemon's answer.
 type record map[string]any
 

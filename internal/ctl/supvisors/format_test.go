@@ -58,13 +58,13 @@ func TestPyStrSpellsLikePython(t *testing.T) {
 
 func TestTruthyIsPythonTruth(t *testing.T) {
 	for _, v := range []any{nil, false, 0, 0.0, "", []any{}, map[string]any{}} {
-		if truthy(v) {
-			t.Errorf("truthy(%#v)", v)
+		if pyfmt.Truthy(v) {
+			t.Errorf("pyfmt.Truthy(%#v)", v)
 		}
 	}
 	for _, v := range []any{true, 1, -1, 0.5, "x", []any{nil}, map[string]any{"": nil}} {
-		if !truthy(v) {
-			t.Errorf("!truthy(%#v)", v)
+		if !pyfmt.Truthy(v) {
+			t.Errorf("!pyfmt.Truthy(%#v)", v)
 		}
 	}
 }

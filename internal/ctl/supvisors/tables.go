@@ -3,6 +3,8 @@ package supvisors
 import (
 	"context"
 	"slices"
+
+	"github.com/supvisors-go/supvisors/internal/pyfmt"
 )
 
 // The tables of the merged model: application_info, sstatus and
@@ -181,7 +183,7 @@ func (p *plugin) applicationRules(ctx context.Context, arg string) error {
 	p.out(line("Application", "Managed", "Distribution", "Supervisor", "Start", "Stop", "Starting",
 		"Starting_Failure", "Running_Failure"))
 	for _, r := range rows {
-		if !truthy(r["managed"]) {
+		if !pyfmt.Truthy(r["managed"]) {
 			p.out(line(r.str("application_name"), "False", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"))
 			continue
 		}
