@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -159,6 +160,11 @@ type Controller struct {
 	// ownInterrupt is set while a command (tail -f, fg) handles Ctrl-C
 	// itself; otherwise Ctrl-C ends the shell.
 	ownInterrupt atomic.Bool
+	// shellSigs is the shell's SIGINT channel while the shell runs: a
+	// command that takes Ctrl-C for itself unregisters it meanwhile, so
+	// that its Ctrl-C never reaches the shell, however late the shell's
+	// watcher runs.
+	shellSigs chan os.Signal
 }
 
 // newController loads the default plugin, the built-in plugins (unless the

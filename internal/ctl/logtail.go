@@ -82,7 +82,17 @@ func streamGet(ctx context.Context, serverURL, path, username, password string, 
 func (c *Controller) catchInterrupt(parent context.Context) (context.Context, context.CancelFunc) {
 	c.ownInterrupt.Store(true)
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt)
+	// SIGINT stays caught throughout: the command's channel is registered
+	// before the shell's is removed, and the shell's is back before the
+	// command's goes.
+	shell := c.shellSigs
+	if shell != nil {
+		signal.Stop(shell)
+	}
 	return ctx, func() {
+		if shell != nil {
+			signal.Notify(shell, os.Interrupt)
+		}
 		stop()
 		c.ownInterrupt.Store(false)
 	}

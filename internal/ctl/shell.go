@@ -323,6 +323,7 @@ func (c *Controller) cmdLoop(parent context.Context) {
 	defer cancel()
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt)
+	c.shellSigs = sigs
 	watcherDone := make(chan struct{})
 	go func() {
 		defer close(watcherDone)
@@ -334,6 +335,7 @@ func (c *Controller) cmdLoop(parent context.Context) {
 	}()
 	defer func() {
 		signal.Stop(sigs)
+		c.shellSigs = nil
 		close(sigs)
 		<-watcherDone
 	}()
