@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"io"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -115,7 +116,7 @@ func TestCompareFollow(t *testing.T) {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			var results [2]result
 			for i, client := range []string{referenceClient, ourClient} {
-				results[i] = runUntil(t, client, d.dir, c.seen, false, append([]string{"-c", d.conf}, c.args...)...)
+				results[i] = runInterrupted(t, client, d.dir, c.seen, false, append([]string{"-c", d.conf}, c.args...)...)
 			}
 			if w, g := normalizeResult(results[0], exact), normalizeResult(results[1], exact); w != g {
 				t.Errorf("=== reference\n%s\n=== ours\n%s", w, g)
@@ -127,15 +128,19 @@ func TestCompareFollow(t *testing.T) {
 // runUntil starts a client, waits until its stdout holds seen, then
 // interrupts it as Ctrl-C would and collects what it printed. With
 // openStdin, the client's input stays open (a shell waiting for a line).
-func runUntil(t *testing.T, bin, dir, seen string, openStdin bool, args ...string) result {
+// A client still running 10 s after the interrupt gets its input closed,
+// then is killed, so that a lost interrupt fails the comparison instead of
+// hanging the run; ignored reports that it happened.
+func runUntil(t *testing.T, bin, dir, seen string, openStdin bool, args ...string) (r result, ignored bool) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, errOut
+	var stdin io.WriteCloser
 	if openStdin {
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
+		var err error
+		if stdin, err = cmd.StdinPipe(); err != nil {
 			t.Fatal(err)
 		}
 		defer stdin.Close()
@@ -150,12 +155,45 @@ func runUntil(t *testing.T, bin, dir, seen string, openStdin bool, args ...strin
 		time.Sleep(50 * time.Millisecond)
 	}
 	_ = cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(10 * time.Second):
+		ignored = true
+		if stdin != nil {
+			stdin.Close()
+		}
+		select {
+		case err = <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			err = <-exited
+		}
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	}
-	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}, ignored
+}
+
+// runInterrupted is runUntil, once more when the interrupt was lost: the
+// reference client, Python, now and then swallows a SIGINT that lands
+// while it is busy with a signal-sensitive call. Ours must not need the
+// retry: a lost interrupt of ours fails the test.
+func runInterrupted(t *testing.T, bin, dir, seen string, openStdin bool, args ...string) result {
+	t.Helper()
+	r, ignored := runUntil(t, bin, dir, seen, openStdin, args...)
+	if ignored && bin == referenceClient {
+		t.Logf("%s ignored the interrupt; running it again", bin)
+		r, ignored = runUntil(t, bin, dir, seen, openStdin, args...)
+	}
+	if ignored {
+		t.Errorf("%s did not end on the interrupt", bin)
+	}
+	return r
 }
 
 // update applies the daemon's configuration file as "update" does, for
@@ -185,7 +223,7 @@ func TestCompareShellInterrupt(t *testing.T) {
 	d := startDaemon(t)
 	var results [2]result
 	for i, client := range []string{referenceClient, ourClient} {
-		results[i] = runUntil(t, client, d.dir, "supervisor> ", true, "-c", d.conf)
+		results[i] = runInterrupted(t, client, d.dir, "supervisor> ", true, "-c", d.conf)
 	}
 	if w, g := normalizeResult(results[0], exact), normalizeResult(results[1], exact); w != g {
 		t.Errorf("=== reference\n%s\n=== ours\n%s", w, g)
