@@ -424,6 +424,23 @@ func faultResult(status errdefs.Code, group, process, description string) map[st
 	return map[string]any{"status": int(status), "group": group, "name": process, "description": description}
 }
 
+// printFault prints the fault of a single-process call as the line its
+// group call would have given, and sets the exit status from it; an error
+// that is not a fault is returned.
+func (p *defaultPlugin) printFault(err error, render func(map[string]any) (string, error), group, process string, ignored ...errdefs.Code) error {
+	f := faultOf(err)
+	if f == nil {
+		return err
+	}
+	line, err := render(faultResult(f.Code, group, process, f.String))
+	if err != nil {
+		return err
+	}
+	p.out(line)
+	p.ctl.SetExitStatusFromFault(f.Code, ignored...)
+	return nil
+}
+
 // printResults prints the results of a group or all-processes call.
 func (p *defaultPlugin) printResults(v any, render func(map[string]any) (string, error), ignored ...errdefs.Code) error {
 	results, err := asStructs(v)
@@ -478,16 +495,9 @@ func (p *defaultPlugin) start(ctx context.Context, arg string) error {
 			continue
 		}
 		if _, err := p.ctl.Call(ctx, "supervisor.startProcess", name); err != nil {
-			f := faultOf(err)
-			if f == nil {
+			if err := p.printFault(err, p.startResult, group, process, errdefs.AlreadyStarted); err != nil {
 				return err
 			}
-			line, err := p.startResult(faultResult(f.Code, group, process, f.String))
-			if err != nil {
-				return err
-			}
-			p.out(line)
-			p.ctl.SetExitStatusFromFault(f.Code, errdefs.AlreadyStarted)
 			continue
 		}
 		p.out(MakeNamespec(group, process) + ": started")
@@ -563,16 +573,9 @@ func (p *defaultPlugin) stop(ctx context.Context, arg string) error {
 			continue
 		}
 		if _, err := p.ctl.Call(ctx, "supervisor.stopProcess", name); err != nil {
-			f := faultOf(err)
-			if f == nil {
+			if err := p.printFault(err, render, group, process, errdefs.NotRunning); err != nil {
 				return err
 			}
-			line, err := render(faultResult(f.Code, group, process, f.String))
-			if err != nil {
-				return err
-			}
-			p.out(line)
-			p.ctl.SetExitStatusFromFault(f.Code, errdefs.NotRunning)
 			continue
 		}
 		p.out(MakeNamespec(group, process) + ": stopped")
@@ -625,16 +628,9 @@ func (p *defaultPlugin) signal(ctx context.Context, arg string) error {
 			continue
 		}
 		if _, err := p.ctl.Call(ctx, "supervisor.signalProcess", name, sig); err != nil {
-			f := faultOf(err)
-			if f == nil {
+			if err := p.printFault(err, render, group, process); err != nil {
 				return err
 			}
-			line, err := render(faultResult(f.Code, group, process, f.String))
-			if err != nil {
-				return err
-			}
-			p.out(line)
-			p.ctl.SetExitStatusFromFault(f.Code)
 			continue
 		}
 		p.out(MakeNamespec(group, process) + ": signalled")
@@ -1100,16 +1096,9 @@ func (p *defaultPlugin) clear(ctx context.Context, arg string) error {
 			process = "None"
 		}
 		if _, err := p.ctl.Call(ctx, "supervisor.clearProcessLogs", name); err != nil {
-			f := faultOf(err)
-			if f == nil {
+			if err := p.printFault(err, clearResult, group, process); err != nil {
 				return err
 			}
-			line, err := clearResult(faultResult(f.Code, group, process, f.String))
-			if err != nil {
-				return err
-			}
-			p.out(line)
-			p.ctl.SetExitStatusFromFault(f.Code)
 			continue
 		}
 		p.out(MakeNamespec(group, process) + ": cleared")
