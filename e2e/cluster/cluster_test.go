@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -183,8 +184,9 @@ func TestRestartFromSlave(t *testing.T) {
 	}
 	checkSupvisorsctl(t, slave, master, len(c.Nodes))
 
-	if got := mustCall(t, slave, "supvisors.restart"); got != true {
-		t.Fatalf("supvisors.restart on %s = %#v; want true", slave.Nick, got)
+	// Through our supvisorsctl: sreload is supvisors.restart.
+	if out, err := exec.Command(testCtl, "-s", fmt.Sprintf("http://127.0.0.1:%d", slave.Port), "sreload").CombinedOutput(); err != nil || string(out) != "Restarted: True\n" {
+		t.Fatalf("supvisorsctl sreload on %s: %v, %q", slave.Nick, err, out)
 	}
 	deadline := time.Now().Add(reactionDeadline)
 	for _, n := range c.Nodes {
@@ -245,5 +247,14 @@ func checkSupvisorsctl(t *testing.T, n, master *clusterbench.Node, size int) {
 	}
 	if got := run("strategies"); !strings.Contains(got, "Auto-fencing:") || !strings.Contains(got, "CONFIG") {
 		t.Errorf("strategies = %q", got)
+	}
+	if got := run("loglevel", "info"); got != "Logger level changed: True\n" {
+		t.Errorf("loglevel info = %q", got)
+	}
+	// end_sync outside SYNCHRONIZATION: the daemon's fault, exit 1.
+	out, err := exec.Command(testCtl, "-s", url, "end_sync").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "ERROR (BAD_SUPVISORS_STATE: ") {
+		t.Errorf("end_sync in OPERATION: %v, %q; want BAD_SUPVISORS_STATE and exit 1", err, out)
 	}
 }
