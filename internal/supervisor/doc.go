@@ -4,7 +4,11 @@
 // child output into log channels, emits events on the bus and to the
 // [eventlistener:x] pools (buffers, dispatch to READY listeners, the
 // listener protocol on their stdout; see listeners.go), and implements the
-// supervisor.* methods as plain Go methods that return errdefs kinds.
+// supervisor.* methods as plain Go methods that return errdefs kinds. It
+// also carries what Supvisors changes in Supervisor's core: programs
+// disabled and enabled, autorestart forced off (disable.go), numprocs
+// changed at run time (numprocs.go), and extra start arguments
+// (startargs.go).
 //
 // Concurrency: one goroutine, the one running Run, owns the table. Every
 // method sends it a request and waits for the answer; a method asked to wait

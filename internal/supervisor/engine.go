@@ -59,6 +59,20 @@ type Options struct {
 	// Spawner replaces the OS spawner (tests). When set, DieWithDaemon and
 	// ReapOrphans are ignored.
 	Spawner process.Spawner
+
+	// DisabledPrograms are the programs disabled from the start (Supvisors'
+	// disabilities file), by program name: their processes never autostart.
+	// A false entry is kept as is in Disabilities.
+	DisabledPrograms map[string]bool
+	// NoAutorestartPrograms are the programs whose autorestart is forced
+	// off (see ForceAutorestartOff), from the start and for every process
+	// created later (numprocs increase, group added).
+	NoAutorestartPrograms map[string]bool
+	// ExpandProgram re-expands one program with another numprocs, for
+	// UpdateNumprocs: the processes of the program in every group that
+	// includes it. nil: config.ExpandProgram on the configuration file,
+	// with Environ as the environment.
+	ExpandProgram func(program string, numprocs int) (map[string][]*config.Process, error)
 }
 
 // State is the daemon's mood.
@@ -143,6 +157,19 @@ type Supervisor struct {
 	serials *events.SerialCounter
 	// listenerOut carries listeners' stdout to the loop.
 	listenerOut chan listenerChunk
+
+	// disabled is the disabled flag of every known program (Supvisors'
+	// disabilities): written on the loop (and by New), read by
+	// Disabilities from any goroutine. Each process caches its flag.
+	disabledMu sync.Mutex
+	disabled   map[string]bool
+	// noAutorestart are the programs and the namespecs (loop-owned) whose
+	// autorestart is forced off, applied to every new process.
+	noAutorestartPrograms map[string]bool
+	noAutorestartProcs    map[string]bool
+	// obsoleteLeft counts the obsolete processes not removed yet
+	// (loop-owned), so that settle only looks for them when there are.
+	obsoleteLeft int
 }
 
 type exitMsg struct {
@@ -182,6 +209,7 @@ func New(opts Options) (*Supervisor, error) {
 	if s.serials == nil {
 		s.serials = &globalSerials
 	}
+	s.initProgramFlags()
 	s.mood.Store(int32(StateRunning.Code))
 	if s.identifier == "" {
 		s.identifier = "supervisor"
@@ -464,7 +492,7 @@ func (s *Supervisor) step(now time.Time) {
 			// forked a second after the first, would be promoted to
 			// RUNNING with its startsecs counted from the first fork.
 			t := time.Now()
-			s.apply(p, p.m.Tick(t, moodRunning), t)
+			s.apply(p, p.m.Tick(t, moodRunning && p.maySpawn()), t)
 		}
 		if g.pool != nil {
 			s.dispatchPool(g.pool)
@@ -544,7 +572,7 @@ func (s *Supervisor) nextWake(now time.Time) time.Time {
 	moodRunning := s.moodRunning()
 	for _, g := range s.groups {
 		for _, p := range g.procs {
-			if t, ok := p.m.NextWake(moodRunning); ok && t.Before(next) {
+			if t, ok := p.m.NextWake(moodRunning && p.maySpawn()); ok && t.Before(next) {
 				next = t
 			}
 		}
@@ -623,6 +651,9 @@ func (s *Supervisor) apply(p *proc, acts []process.Action, now time.Time) {
 // waiters resolved meanwhile: a caller that returns from a wait reads a
 // snapshot at least as recent as what it waited for.
 func (s *Supervisor) settle() {
+	if s.obsoleteLeft > 0 {
+		s.removeFinishedObsolete()
+	}
 	if s.dirty {
 		s.publishSnapshot()
 		s.dirty = false

@@ -30,6 +30,9 @@ type LocalProcessInfo struct {
 	// reading, so that the distance to now does not depend on the wall
 	// clock.
 	LastStart, LastStop time.Time
+	// Disabled is the program's disabled flag (Supvisors' enable and
+	// disable): the record's disabled field.
+	Disabled bool
 }
 
 // LocalProcessInfo returns the record of one process (not a group spec),
@@ -105,5 +108,6 @@ func (s *Supervisor) localInfo(p *proc, now time.Time) LocalProcessInfo {
 		HasStderr:    p.cfg.Stderr.Logfile != "",
 		LastStart:    view.snap.LastStart,
 		LastStop:     view.snap.LastStop,
+		Disabled:     p.disabled,
 	}
 }

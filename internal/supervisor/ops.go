@@ -36,6 +36,11 @@ func namespec(p *proc) string { return MakeNamespec(p.group.cfg.Name, p.cfg.Name
 // will be called once (on the loop) with the outcome of the wait.
 func (s *Supervisor) startProc(ctx context.Context, p *proc, wait bool, notify func(error)) (pending bool, err error) {
 	name := namespec(p)
+	// Supvisors refuses a disabled program before anything else is
+	// checked (its startProcess wrapper runs before Supervisor's).
+	if p.disabled {
+		return false, errdefs.New(errdefs.Disabled, name)
+	}
 	// Supervisor resolves the command before it looks at the state
 	// (NO_FILE / NOT_EXECUTABLE even for a running process).
 	if _, _, err := process.ResolveCommand(p.cfg.Command, s.programEnv(p.cfg), s.opts.Environ); err != nil {
@@ -47,6 +52,15 @@ func (s *Supervisor) startProc(ctx context.Context, p *proc, wait bool, notify f
 	}
 	if st == process.Unknown {
 		return false, errdefs.Newf(errdefs.Failed, "%s is in an unknown process state", name)
+	}
+	if p.obsolete {
+		// Supvisors' spawn does nothing for an obsolete process, and
+		// Supervisor's startProcess then reports what it sees: success
+		// without waiting, an abnormal termination with it.
+		if wait {
+			return false, errdefs.New(errdefs.AbnormalTermination, name)
+		}
+		return false, nil
 	}
 	now := time.Now()
 	s.apply(p, p.m.Start(now), now)
@@ -362,6 +376,7 @@ func (s *Supervisor) ReloadConfig() (added, changed, removed []string, err error
 	added, changed, removed = []string{}, []string{}, []string{}
 	cerr := s.call(func() {
 		s.cfg = cfg
+		s.knowPrograms(cfg)
 		fresh := make(map[string]bool)
 		for _, gc := range cfg.Groups {
 			fresh[gc.Name] = true

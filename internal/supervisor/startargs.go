@@ -25,6 +25,9 @@ var configuredCommands = struct {
 // unknown name is BAD_NAME; the rest is StartProcess.
 func (s *Supervisor) StartProcessArgs(ctx context.Context, name, extraArgs string, wait bool) error {
 	return s.singleProc(ctx, name, wait, func(ctx context.Context, p *proc, wait bool, notify func(error)) (bool, error) {
+		if p.disabled {
+			return false, errdefs.New(errdefs.Disabled, namespec(p))
+		}
 		if p.m.State().IsRunning() {
 			// Refused before anything changes: the running process keeps
 			// the arguments it was started with.
@@ -111,4 +114,12 @@ func extraArgsOf(pc *config.Process) string {
 		return ""
 	}
 	return pc.Command[len(ref)+1:]
+}
+
+// forgetExtraArgs drops what is kept about the command of a process
+// configuration that is going away.
+func forgetExtraArgs(pc *config.Process) {
+	configuredCommands.Lock()
+	defer configuredCommands.Unlock()
+	delete(configuredCommands.m, pc)
 }

@@ -72,6 +72,12 @@ type proc struct {
 	lastStopReport time.Time
 	waiters        []*waiter
 
+	// disabled caches the program's disabled flag (Supvisors' enable and
+	// disable); obsolete marks a process beyond a decreased numprocs,
+	// removed once it has no child. Neither may spawn.
+	disabled bool
+	obsolete bool
+
 	// Event listeners only (loop-owned): the protocol core of the current
 	// child, and the event it is processing (nil when none).
 	listener *events.Listener
@@ -163,6 +169,7 @@ func (s *Supervisor) addGroup(gc *config.Group) (*group, error) {
 
 func (s *Supervisor) newProc(g *group, pc *config.Process) (*proc, error) {
 	p := &proc{cfg: pc, group: g, m: process.NewMachine(pc.Name, process.PolicyOf(pc))}
+	s.applyProgramFlags(p)
 	var err error
 	if p.stdoutPath, err = s.resolveLog(pc, pc.Stdout.Logfile, "stdout"); err != nil {
 		return nil, err
