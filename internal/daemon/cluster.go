@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/supvisors-go/supvisors/internal/cluster/api"
 	"github.com/supvisors-go/supvisors/internal/cluster/commander"
+	"github.com/supvisors-go/supvisors/internal/cluster/disabilities"
 	"github.com/supvisors-go/supvisors/internal/cluster/model"
 	supvisorsoptions "github.com/supvisors-go/supvisors/internal/cluster/options"
 	"github.com/supvisors-go/supvisors/internal/cluster/peer"
@@ -28,13 +30,30 @@ type clusterNode struct {
 	done   chan struct{}
 }
 
-// newCluster reads [rpcinterface:supvisors] when the configuration has
-// one, creates the driver and registers the supvisors.* methods. It
-// returns nil when the section is absent. A configuration error fails the
-// start-up with its message; warnings are logged. setLevel, when not nil,
-// backs supvisors.change_log_level.
-func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.Bus,
-	dispatcher *xmlrpc.Dispatcher, log *slog.Logger, setLevel func(config.Level)) (*clusterNode, error) {
+// clusterSetup is what the Supvisors layer reads before the engine
+// exists: its options, the rules files and the model built on them, and
+// the program flags of the disabilities file, which the engine needs
+// before it autostarts anything.
+type clusterSetup struct {
+	opts  *supvisorsoptions.Options
+	host  peer.Host
+	model *model.Model
+	rules commander.Rules
+	// disabilities is nil without disabilities_file.
+	disabilities *disabilities.File
+	// disabled are the file's flags for the programs of the
+	// configuration.
+	disabled map[string]bool
+}
+
+// prepareCluster reads [rpcinterface:supvisors] when the configuration
+// has one, the rules files and the disabilities file. It returns nil when
+// the section is absent. A configuration or rules error fails the
+// start-up with its message; warnings are logged. A disabilities file
+// that cannot be read is logged, and every program starts enabled.
+// startDir resolves a relative disabilities_file, as the other relative
+// paths of the daemon.
+func prepareCluster(cfg *config.Config, log *slog.Logger, startDir string) (*clusterSetup, error) {
 	sec, ok := supvisorsoptions.Find(cfg)
 	if !ok {
 		return nil, nil
@@ -51,6 +70,45 @@ func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.B
 	for _, w := range warnings {
 		log.Warn(w.String())
 	}
+	merged, rs, err := loadModel(opts, cfg.Here, log)
+	if err != nil {
+		return nil, usagef("%s", err)
+	}
+	setup := &clusterSetup{opts: opts, host: host, model: merged, rules: rs, disabled: map[string]bool{}}
+	path := opts.DisabilitiesFile
+	if path == "" {
+		log.Warn("Supvisors: no disabilities_file: program disabilities last until the daemon stops")
+		return setup, nil
+	}
+	if !filepath.IsAbs(path) && startDir != "" {
+		path = filepath.Join(startDir, path)
+	}
+	file, err := disabilities.Open(path)
+	if err != nil {
+		log.Error("Supvisors: the disabilities file cannot be read: every program starts enabled, and the file is rewritten",
+			"error", err.Error())
+	}
+	setup.disabilities = file
+	flags := file.Flags()
+	for _, g := range cfg.Groups {
+		for _, p := range g.Processes {
+			if flags[p.ProgramName] {
+				setup.disabled[p.ProgramName] = true
+			}
+		}
+	}
+	return setup, nil
+}
+
+// newCluster creates the driver on what prepareCluster read, writes the
+// disabilities file with every program of the engine, and registers the
+// supvisors.* methods. It returns nil when setup is nil. setLevel, when
+// not nil, backs supvisors.change_log_level.
+func newCluster(setup *clusterSetup, cfg *config.Config, engine *supervisor.Supervisor, bus *events.Bus,
+	dispatcher *xmlrpc.Dispatcher, log *slog.Logger, setLevel func(config.Level)) (*clusterNode, error) {
+	if setup == nil {
+		return nil, nil
+	}
 	var user, pass string
 	for _, s := range cfg.HTTPServers {
 		if s.Kind == config.InetHTTPServer {
@@ -58,17 +116,27 @@ func newCluster(cfg *config.Config, engine *supervisor.Supervisor, bus *events.B
 			break
 		}
 	}
-	merged, rs, err := loadModel(opts, cfg.Here, log)
-	if err != nil {
-		return nil, usagef("%s", err)
+	var persist func() error
+	if file := setup.disabilities; file != nil {
+		persist = func() error {
+			return file.Save(func() (map[string]bool, error) { return engine.Disabilities(), nil })
+		}
+		if err := persist(); err != nil {
+			log.Error("Supvisors: cannot write the disabilities file", "error", err.Error())
+		}
 	}
+	host := setup.host
 	node, err := peer.New(peer.Options{
-		Options: opts, Engine: engine, Bus: bus,
+		Options: setup.opts, Engine: engine, Bus: bus,
 		Username: user, Password: pass,
 		Logger: log, Host: &host,
-		Model:          merged,
-		Rules:          rs,
-		LocalProcesses: func() (wire.ProcessInfoList, error) { return api.LocalProcesses(engine) },
+		Model:               setup.model,
+		Rules:               setup.rules,
+		LocalProcesses:      func() (wire.ProcessInfoList, error) { return api.LocalProcesses(engine) },
+		LocalProcess:        func(namespec string) (wire.LocalProcessInfo, error) { return api.LocalProcess(engine, namespec) },
+		Programs:            engine,
+		PersistDisabilities: persist,
+		ForceAutorestartOff: engine.ForceProcessAutorestartOff,
 	})
 	if err != nil {
 		return nil, usagef("%s", err)

@@ -14,5 +14,6 @@ import (
 // driver's view, its model and the engine.
 func registerSupvisorsAPI(d *xmlrpc.Dispatcher, node *peer.Node, engine *supervisor.Supervisor, log *slog.Logger,
 	setLevel func(config.Level)) {
-	api.Register(d, node, engine, api.Options{Logger: log, SetLogLevel: setLevel, Model: node, Commands: node})
+	api.Register(d, node, engine, api.Options{Logger: log, SetLogLevel: setLevel, Model: node, Commands: node,
+		Programs: node})
 }

@@ -88,8 +88,14 @@ func serverURL(cfg *config.Config) string {
 // newInstance creates the engine (its groups and AUTO logs), registers the
 // RPC interfaces and opens the HTTP servers.
 func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r *runner) (*instance, error) {
+	// The Supvisors layer is read first: the programs disabled in its
+	// disabilities file must never autostart.
+	setup, err := prepareCluster(cfg, log, r.startDir)
+	if err != nil {
+		return nil, err
+	}
 	bus := events.NewBusWith(events.BusOptions{Logger: log})
-	engine, err := supervisor.New(supervisor.Options{
+	engineOpts := supervisor.Options{
 		Config:    cfg,
 		Logger:    log,
 		Bus:       bus,
@@ -98,7 +104,18 @@ func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r 
 		// reloadConfig reads the file again with the same command line.
 		Reread:        func() (*config.Config, error) { return loadConfigFile(r.progname, r.cl, r.startDir) },
 		DieWithDaemon: r.cl.dieWithDaemon,
-	})
+		// update_numprocs expands the program again from the file, with
+		// the command line that loaded it.
+		ExpandProgram: func(program string, numprocs int) (map[string][]*config.Process, error) {
+			opts := r.cl.loadOptions()
+			opts.Dir = r.startDir
+			return config.ExpandProgram(cfg.Path, opts, program, numprocs)
+		},
+	}
+	if setup != nil {
+		engineOpts.DisabledPrograms = setup.disabled
+	}
+	engine, err := supervisor.New(engineOpts)
 	if err != nil {
 		return nil, usagef("%s", err)
 	}
@@ -112,7 +129,7 @@ func newInstance(cfg *config.Config, log *slog.Logger, mainLog *logs.MainLog, r 
 			mainLog.SetLevel(logs.SlogLevel(l))
 		}
 	}
-	cluster, err := newCluster(cfg, engine, bus, dispatcher, log, setLevel)
+	cluster, err := newCluster(setup, cfg, engine, bus, dispatcher, log, setLevel)
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,10 @@
 // them as it reads a Python instance's.
 //
 // The application and process control methods hand their requests to
-// Commands (the driver). update_numprocs, enable, disable and the
-// statistics methods are not registered yet: they answer UNKNOWN_METHOD.
+// Commands (the driver), and enable, disable and update_numprocs, which
+// change the local supervisord's programs, to Programs (the driver too).
+// The statistics methods are not registered yet: they answer
+// UNKNOWN_METHOD.
 package api
 
 import (
@@ -53,6 +55,9 @@ type Options struct {
 	// Commands carries out the control requests; nil makes them answer
 	// FAILED.
 	Commands Commands
+	// Programs carries out enable, disable and update_numprocs; nil
+	// makes them answer FAILED.
+	Programs Programs
 }
 
 // api holds what the handlers share.
@@ -120,6 +125,7 @@ const (
 	typeDict         = "dict[str, Any]"
 	typeDictList     = "list[dict[str, Any]]"
 	typeStrList      = "list[str]"
+	typeInt          = "int"
 	typeLevelParam   = "Union[str, int]"
 	typeStarting     = "StartingStrategies"
 	typeConciliation = "ConciliationStrategies"
@@ -133,6 +139,7 @@ func (a *api) methods() []method {
 		strategyParam   = "@param StartingStrategies strategy  a starting strategy, by name or by value\n"
 		extraParam      = "@param str extra_args  arguments appended to the program command\n"
 		waitParam       = "@param bool wait  wait until the request is carried out\n"
+		programParam    = "@param str program_name  the program (the x of [program:x]), not a namespec\n"
 	)
 	return []method{
 		{name: "get_api_version", signature: []string{typeStr}, handler: a.getAPIVersion,
@@ -250,6 +257,24 @@ func (a *api) methods() []method {
 		{name: "restart_sequence", signature: []string{typeBool, typeBool}, handler: a.restartSequence,
 			help: "Start again, as in DISTRIBUTION, the applications that never started or have a failure.\n\n" +
 				waitParam + "@return bool always true unless an error occurs"},
+		{name: "update_numprocs", signature: []string{typeBool, typeStr, typeInt, typeBool, typeBool}, handler: a.updateNumprocs,
+			help: "Change the numprocs of a program of the local supervisord, in every group that has it. More\n" +
+				"processes are created (autostart applies); fewer make the processes of highest index obsolete:\n" +
+				"removed at once when stopped, else stopped and removed (or, lazy, removed when they stop).\n\n" +
+				programParam + "@param int numprocs  the new number of processes (an integer above 0)\n" +
+				"@param bool wait  on a decrease, wait until the obsolete processes are removed\n" +
+				"@param bool lazy  on a decrease, leave the running processes until they stop by themselves\n" +
+				"@return bool always true unless an error occurs"},
+		{name: "enable", signature: []string{typeBool, typeStr, typeBool}, handler: a.enable,
+			help: "Allow the processes of a program of the local supervisord to start again (autostart acts);\n" +
+				"the choice is kept in the disabilities file.\n\n" + programParam +
+				"@param bool wait  wait until Supvisors sees the processes enabled\n" +
+				"@return bool always true unless an error occurs"},
+		{name: "disable", signature: []string{typeBool, typeStr, typeBool}, handler: a.disable,
+			help: "Stop the processes of a program of the local supervisord and prevent them from starting;\n" +
+				"the choice is kept in the disabilities file.\n\n" + programParam +
+				"@param bool wait  wait until the processes are stopped and Supvisors sees them disabled\n" +
+				"@return bool always true unless an error occurs"},
 		{name: "start_args", signature: []string{typeBool, typeStr, typeStr, typeBool}, handler: a.startArgs,
 			help: "Start a process of the local supervisord with extra arguments appended to its command\n" +
 				"(what the Starters of every instance ask of the instance they chose).\n\n" +

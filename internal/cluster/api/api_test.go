@@ -632,7 +632,7 @@ func TestChangeLogLevel(t *testing.T) {
 func TestUnknownMethods(t *testing.T) {
 	h := newHarness(t, snapshotABC())
 	for _, method := range []string{"get_logger_levels", "get_statistics_status",
-		"update_numprocs", "enable", "disable", "enable_host_statistics", "nope"} {
+		"enable_host_statistics", "nope"} {
 		_, err := h.call(t, Namespace+method)
 		wantFault(t, method, err, "UNKNOWN_METHOD")
 	}

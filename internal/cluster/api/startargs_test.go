@@ -65,3 +65,37 @@ func TestStartArgs(t *testing.T) {
 		wantFault(t, "start_args", err, tc.want)
 	}
 }
+
+// A disabled program shows in the local records, and start_args refuses
+// it with DISABLED (the engine's fault, passed on).
+func TestStartArgsOnDisabledProgram(t *testing.T) {
+	e := startEngine(t)
+	procs, err := LocalProcesses(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := model.New(nil)
+	m.LoadProcesses("127.0.0.1:61001", procs, 0)
+	h := &harness{d: xmlrpc.NewDispatcher(), cluster: newFakeCluster(snapshotABC())}
+	Register(h.d, h.cluster, e, Options{Model: localModel{m: m}})
+	if _, err := e.SetProgramDisabled("roamer", true); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.call(t, "supvisors.start_args", "mobile:roamer", "")
+	if f := xmlrpc.FaultOf(err); f.Code != 103 {
+		t.Errorf("start_args on a disabled program: %v", err)
+	}
+	record, err := LocalProcess(e, "mobile:roamer")
+	if err != nil || !record.Disabled {
+		t.Errorf("local record %+v, %v", record, err)
+	}
+	list, err := LocalProcesses(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range list {
+		if p.Disabled != (p.ProgramName == "roamer") {
+			t.Errorf("%s:%s disabled %t", p.Group, p.Name, p.Disabled)
+		}
+	}
+}

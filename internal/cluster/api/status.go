@@ -181,20 +181,29 @@ func (a *api) getLocalProcessInfo(_ context.Context, params []any) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	p, err := a.engine.LocalProcessInfo(name)
+	record, err := LocalProcess(a.engine, name)
 	if err != nil {
-		return nil, err
-	}
-	record := localRecord(p, mono.Now())
-	if record.ExtraArgs, err = a.engine.ExtraArgs(name); err != nil {
 		return nil, err
 	}
 	return record.XMLRPC()
 }
 
+// LocalProcess is the answer of get_local_process_info: the record that
+// PROCESS_ADDED and PROCESS_DISABILITY publish.
+func LocalProcess(e *supervisor.Supervisor, namespec string) (wire.LocalProcessInfo, error) {
+	p, err := e.LocalProcessInfo(namespec)
+	if err != nil {
+		return wire.LocalProcessInfo{}, err
+	}
+	record := localRecord(p, mono.Now())
+	if record.ExtraArgs, err = e.ExtraArgs(namespec); err != nil {
+		return wire.LocalProcessInfo{}, err
+	}
+	return record, nil
+}
+
 // localRecord is the Supvisors local process record of p; now is the
-// monotonic time of the answer. The caller adds the extra arguments;
-// the disabled flag is not supported yet: always false.
+// monotonic time of the answer. The caller adds the extra arguments.
 func localRecord(p supervisor.LocalProcessInfo, now float64) wire.LocalProcessInfo {
 	return wire.LocalProcessInfo{
 		Name: p.Name, Group: p.Group,
@@ -208,6 +217,7 @@ func localRecord(p supervisor.LocalProcessInfo, now float64) wire.LocalProcessIn
 		StartSecs:      p.StartSecs, StopWaitSecs: p.StopWaitSecs,
 		ProcessIndex: p.ProcessIndex, ProgramName: p.ProgramName,
 		HasStdout: p.HasStdout, HasStderr: p.HasStderr,
+		Disabled: p.Disabled,
 	}
 }
 

@@ -143,17 +143,22 @@ type testNode struct {
 	node   *Node
 	bus    *events.Bus
 	engine *fakeEngine
-	procs  wire.ProcessInfoList
-	srv    *http.Server
-	ln     net.Listener
-	cancel context.CancelFunc
-	done   chan struct{}
-	when   int64
+	// procs are the engine's processes, as get_all_local_process_info
+	// lists them; procsMu guards them (fakePrograms changes them).
+	procsMu sync.Mutex
+	procs   wire.ProcessInfoList
+	srv     *http.Server
+	ln      net.Listener
+	cancel  context.CancelFunc
+	done    chan struct{}
+	when    int64
+	// programs is the node's fakePrograms when the setup asks for one.
+	programs *fakePrograms
 }
 
 // handshakeGetters serves what a peer calls, as the supvisors.* API
 // will: enough for the handshake and the publications.
-func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus, engine *fakeEngine, procs wire.ProcessInfoList) {
+func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus, engine *fakeEngine, procs func() wire.ProcessInfoList) {
 	one := func(params []any) (*view.Instance, error) {
 		id, err := xmlrpc.Args(params).String(0)
 		if err != nil {
@@ -190,7 +195,7 @@ func handshakeGetters(d *xmlrpc.Dispatcher, node *Node, bus *events.Bus, engine 
 		return wire.StateModesListXMLRPC([]wire.StateModes{in.Modes})
 	}})
 	d.Register(xmlrpc.Method{Name: "supvisors.get_all_local_process_info", Handler: func(context.Context, []any) (any, error) {
-		return procs.XMLRPC()
+		return procs().XMLRPC()
 	}})
 	d.Register(xmlrpc.Method{Name: "supvisors.start_args", Handler: func(ctx context.Context, p []any) (any, error) {
 		namespec, err := xmlrpc.Args(p).String(0)
@@ -280,6 +285,10 @@ type clusterSetup struct {
 	rules model.Rules
 	// journal, when set, records the starts and stops of every engine.
 	journal *journal
+	// programs gives every node a fakePrograms (see programs_test.go).
+	programs bool
+	// forced, when set, records the autorestarts forced off.
+	forced *journal
 }
 
 func newClusterSetup(t *testing.T, names []string, setup clusterSetup) []*testNode {
@@ -325,14 +334,26 @@ func newClusterSetup(t *testing.T, names []string, setup clusterSetup) []*testNo
 				tn.engine.running[p.Group+":"+p.Name] = true
 			}
 		}
-		tn.node, err = New(Options{Options: o, Engine: tn.engine, Bus: tn.bus, Logger: testLogger(t, name),
+		nodeOpts := Options{Options: o, Engine: tn.engine, Bus: tn.bus, Logger: testLogger(t, name),
 			Host: &host, CallTimeout: 5 * time.Second, Model: model.New(setup.rules),
-			LocalProcesses: func() (wire.ProcessInfoList, error) { return tn.procs, nil }})
+			LocalProcesses: func() (wire.ProcessInfoList, error) { return tn.localList(), nil }}
+		if forced := setup.forced; forced != nil {
+			nodeOpts.ForceAutorestartOff = func(namespec string) error {
+				forced.add("autorestart " + namespec + " on " + name)
+				return nil
+			}
+		}
+		if setup.programs {
+			tn.programs = &fakePrograms{tn: tn}
+			nodeOpts.Programs = tn.programs
+			nodeOpts.PersistDisabilities = tn.programs.persist
+		}
+		tn.node, err = New(nodeOpts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d := xmlrpc.NewDispatcher()
-		handshakeGetters(d, tn.node, tn.bus, tn.engine, tn.procs)
+		handshakeGetters(d, tn.node, tn.bus, tn.engine, tn.localList)
 		tn.srv = &http.Server{Handler: rpcHandler(d), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = tn.srv.Serve(tn.ln) }()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -350,6 +371,13 @@ func newClusterSetup(t *testing.T, names []string, setup clusterSetup) []*testNo
 		}
 	})
 	return nodes
+}
+
+// localList is a copy of the engine's processes.
+func (tn *testNode) localList() wire.ProcessInfoList {
+	tn.procsMu.Lock()
+	defer tn.procsMu.Unlock()
+	return slices.Clone(tn.procs)
 }
 
 // stop ends the node, then its server, as the daemon does.
@@ -836,9 +864,11 @@ func TestLocalGroupChangesReachEveryModel(t *testing.T) {
 	a := nodes[0]
 	until(t, nodes, 12, "OPERATION with Master A", inOperationWithMaster(identifierOf(a)))
 	// The engine has the group before it tells the bus.
+	a.procsMu.Lock()
 	a.procs = append(slices.Clone(a.procs), wire.LocalProcessInfo{Name: "x", Group: "extra", State: 0,
 		StateName: "STOPPED", Description: "Not started", Expected: true, NowMonotonic: 300, StartSecs: 1,
 		StopWaitSecs: 10, ProgramName: "x"})
+	a.procsMu.Unlock()
 	a.bus.Publish(events.ProcessGroup{Added: true, GroupName: "extra"})
 	for _, tn := range nodes {
 		waitModel(t, tn, "extra:x", func() bool { return processSummary(t, tn)["extra:x"] == "STOPPED []" })

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"context"
+	"errors"
 
 	"github.com/supvisors-go/supvisors/internal/cluster/fsm"
 	"github.com/supvisors-go/supvisors/internal/cluster/model"
@@ -89,9 +90,47 @@ func (n *Node) onProcessGroup(e events.ProcessGroup) {
 		return
 	}
 	n.model.LoadProcesses(n.local.Identifier, added, now())
+	n.checkAutorestart(added)
+	// The disabilities file lists every program: a new group may bring
+	// new ones. Written off the driver's goroutine, as any I/O.
+	if n.opts.PersistDisabilities != nil {
+		n.localCall("disabilities file", func(context.Context) error { return n.opts.PersistDisabilities() })
+	}
 	for _, info := range added {
 		n.publish(to, wire.PublicationProcessAdded, info)
 	}
+}
+
+// checkAutorestart forces Supervisor's autorestart off for the local
+// processes whose running failure strategy is STOP_APPLICATION or
+// RESTART_APPLICATION, as Supvisors does when its model first loads
+// their rules: the cluster restarts or stops the whole application, and
+// Supervisor restarting the process alone would fight it. The engine
+// logs a warning for each process it changes.
+func (n *Node) checkAutorestart(infos wire.ProcessInfoList) {
+	if n.opts.ForceAutorestartOff == nil {
+		return
+	}
+	var namespecs []string
+	for _, info := range infos {
+		ns := info.Group + ":" + info.Name
+		if p, ok := n.model.Process(ns); ok &&
+			(p.Rules.RunningFailureStrategy == "STOP_APPLICATION" || p.Rules.RunningFailureStrategy == "RESTART_APPLICATION") {
+			namespecs = append(namespecs, ns)
+		}
+	}
+	if len(namespecs) == 0 {
+		return
+	}
+	n.localCall("autorestart", func(context.Context) error {
+		var errs []error
+		for _, ns := range namespecs {
+			if err := n.opts.ForceAutorestartOff(ns); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
 }
 
 // instancesLost marks the processes of invalidated instances as lost.

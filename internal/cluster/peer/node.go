@@ -21,6 +21,14 @@
 // directly), forced states applied and published, and the ends of the
 // supvisors.* requests made with wait (see commander.go and control.go).
 //
+// It carries out the per-program requests of the API on the local
+// supervisord (enable, disable, update_numprocs: see programs.go) and
+// follows the processes the engine adds, removes, enables and disables:
+// the model learns each change first, then the peers (PROCESS_ADDED,
+// PROCESS_REMOVED, PROCESS_DISABILITY). It forces Supervisor's
+// autorestart off for the local processes whose running failure strategy
+// acts on the whole application.
+//
 // Each peer has its own bounded queue and goroutine performing its
 // XML-RPC calls in order, so that a dead or slow peer never delays the
 // others; a full queue drops its oldest publications.
@@ -102,6 +110,20 @@ type Options struct {
 	// gives them: the local instance's ALL_INFO at its own check. nil
 	// gives none.
 	LocalProcesses func() (wire.ProcessInfoList, error)
+	// LocalProcess gives one local record as get_local_process_info does
+	// (PROCESS_ADDED and PROCESS_DISABILITY carry it); nil looks it up in
+	// LocalProcesses.
+	LocalProcess func(namespec string) (wire.LocalProcessInfo, error)
+	// Programs carries out enable, disable and update_numprocs on the
+	// local supervisord; nil makes them answer FAILED.
+	Programs Programs
+	// PersistDisabilities writes the disabilities file after an enable or
+	// a disable; nil when there is no file.
+	PersistDisabilities func() error
+	// ForceAutorestartOff turns Supervisor's autorestart off for one
+	// local process (STOP_APPLICATION and RESTART_APPLICATION handle its
+	// exits at application level); nil leaves autorestart as configured.
+	ForceAutorestartOff func(namespec string) error
 	// CallTimeout bounds each call to a peer; zero means 10 s.
 	CallTimeout time.Duration
 	// QueueSize bounds each peer's queue; zero means 256.
@@ -155,6 +177,9 @@ type Node struct {
 	lost []string
 	// waiting are the requests made with wait, by ticket.
 	waiting waiters
+	// conditions are the requests made with wait that the model answers
+	// (see programs.go).
+	conditions []*condition
 }
 
 // record is what the driver keeps about one instance, beyond the machine.
@@ -314,6 +339,7 @@ func (n *Node) Run(ctx context.Context) error {
 		case req := <-n.requests:
 			req.reply <- req.fn()
 		}
+		n.checkConditions()
 		n.publishSnapshot()
 	}
 }
@@ -461,7 +487,9 @@ func (n *Node) carryOut(a fsm.Action) {
 	case fsm.CheckInstance:
 		if a.Peer == n.local.Identifier {
 			// Our own handshake: we know our answers, and our processes.
-			n.loadProcesses(a.Peer, n.localProcesses())
+			local := n.localProcesses()
+			n.loadProcesses(a.Peer, local)
+			n.checkAutorestart(local)
 			n.pending = append(n.pending, fsm.HandshakeResult{Peer: a.Peer, Gen: a.Gen, Auth: fsm.Authorized})
 			return
 		}
@@ -682,6 +710,8 @@ func (n *Node) onBusEvent(ev events.Event) {
 		n.onProcessState(e)
 	case events.ProcessGroup:
 		n.onProcessGroup(e)
+	case events.ProcessChange:
+		n.onProcessChange(e)
 	}
 }
 
@@ -701,6 +731,7 @@ func (n *Node) onLocalTick(when int64) {
 		localCounter: int64(counter), localTime: when, localMtime: mtime}
 	n.tick = localTick{counter: counter, when: when, mtime: mtime}
 	n.model.Tick(n.local.Identifier, when, mtime)
+	n.expireConditions()
 	// The time-outs are judged before the machine evaluates, as
 	// Supvisors checks its commanders before its state machine.
 	n.cmd.Check(mtime)

@@ -160,6 +160,11 @@ func (n *Node) onProcessState(e events.ProcessState) {
 	if args, err := n.opts.Engine.ExtraArgs(e.GroupName + ":" + e.ProcessName); err == nil {
 		ev.ExtraArgs = args
 	}
+	// The flag as the last PROCESS_ENABLED / PROCESS_DISABLED set it: the
+	// engine publishes those in order with the state changes.
+	if rec, ok := n.model.Record(n.local.Identifier, e.GroupName+":"+e.ProcessName); ok {
+		ev.Disabled = rec.Disabled
+	}
 	_, applied := n.model.ProcessEvent(n.local.Identifier, ev, now())
 	n.publish(n.activePeers(), wire.PublicationProcess, ev)
 	if applied {
