@@ -113,6 +113,10 @@ func (r *runner) run() int {
 			// Signals are caught from now on and handled by the main
 			// loop; one that arrives while we start or restart waits.
 			r.signals = make(chan os.Signal, 16)
+			// As supervisord (Python ignores both at start-up): a closed
+			// stdout makes a write fail with EPIPE instead of killing the
+			// daemon mid-shutdown, and the children inherit both ignored.
+			signal.Ignore(syscall.SIGPIPE, syscall.SIGXFSZ)
 			signal.Notify(r.signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT,
 				syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGCHLD)
 			defer signal.Stop(r.signals)
