@@ -180,7 +180,7 @@ func TestCompareConnectionFailures(t *testing.T) {
 	t.Parallel()
 	requireTools(t)
 	dir := t.TempDir()
-	closed := "http://127.0.0.1:" + strconv.Itoa(freePort(t))
+	closed := "http://127.0.0.1:" + strconv.Itoa(closedPort(t))
 	missing := "unix://" + filepath.Join(dir, "none.sock")
 	for _, server := range []string{closed, missing} {
 		cmds := []string{"status", "start x", "pid", "tail -f x", "version", "avail", "update", "shutdown", "open " + server}

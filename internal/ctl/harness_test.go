@@ -3,6 +3,7 @@ package ctl
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -41,6 +42,10 @@ func envOr(key, def string) string {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(orphanHelperEnv) != "" {
+		// A helper process runs one test that needs no client.
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "supvisorsctl-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -92,13 +97,20 @@ func requireTools(t *testing.T) {
 // daemon is a supervisord started by a test on 127.0.0.1 and a unix
 // socket in a temporary directory.
 type daemon struct {
-	dir    string
-	port   int
-	conf   string
-	auth   string
-	extra  string
-	cmd    *exec.Cmd
-	waited chan struct{}
+	dir   string
+	port  int
+	conf  string
+	auth  string
+	extra string
+	cmd   *exec.Cmd
+	// output is the file that takes the daemon's stdout and stderr.
+	output string
+	// waited is closed once the daemon has exited; exitErr is then what
+	// Wait returned.
+	waited  chan struct{}
+	exitErr error
+	// terminated is set once the harness sent SIGTERM.
+	terminated bool
 }
 
 type daemonOption func(*daemon)
@@ -136,6 +148,33 @@ func freePort(t *testing.T) int {
 	}
 }
 
+// closedPort returns a port on 127.0.0.1 that refuses connections until
+// the test ends: a socket bound to it without SO_REUSEADDR, never
+// listening, keeps any other program from taking it meanwhile. A port
+// merely found free could be taken by another test run's daemon, which
+// would then get the commands (shutdown included) sent to the closed
+// port.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := sa.(*syscall.SockaddrInet4).Port
+	portsMu.Lock()
+	portsUsed[port] = true
+	portsMu.Unlock()
+	return port
+}
+
 func startDaemon(t *testing.T, opts ...daemonOption) *daemon {
 	t.Helper()
 	requireTools(t)
@@ -150,23 +189,66 @@ func startDaemon(t *testing.T, opts ...daemonOption) *daemon {
 	d.writeConfig(t, d.extra)
 	d.cmd = exec.Command(daemonBinary, "-n", "-c", d.conf)
 	d.cmd.Dir = d.dir
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	logs := &syncBuffer{}
-	d.cmd.Stdout, d.cmd.Stderr = logs, logs
-	if err := d.cmd.Start(); err != nil {
+	// The daemon has a process group of its own, so that a Ctrl-C on the
+	// test run reaches it only through its cleanup. If the test process
+	// dies without running its cleanups (a -timeout panic, a kill), the
+	// daemon gets SIGTERM and stops its children itself.
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	// The output goes to a file, not to a pipe read by the test process:
+	// a daemon whose test process is gone would die of SIGPIPE at its next
+	// log line, in the middle of stopping its children, and leave the
+	// rest of them running.
+	d.output = filepath.Join(d.dir, "daemon.out")
+	out, err := os.Create(d.output)
+	if err != nil {
 		t.Fatal(err)
 	}
-	d.waited = make(chan struct{})
-	go func() {
-		_ = d.cmd.Wait()
-		close(d.waited)
-	}()
-	t.Cleanup(d.stop)
-	d.waitUp(t, logs)
+	d.cmd.Stdout, d.cmd.Stderr = out, out
+	err = d.start()
+	out.Close() // the daemon has its own copy
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.stop(t) })
+	d.waitUp(t)
 	return d
 }
 
-// syncBuffer collects the daemon's output, written by exec's copying
+// start starts the daemon from a goroutine that holds its OS thread until
+// the daemon has exited: Linux sends the Pdeathsig signal when the thread
+// that forked ends, not the process, and Go may end a thread that a
+// goroutine left locked.
+func (d *daemon) start() error {
+	d.waited = make(chan struct{})
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := d.cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		d.exitErr = d.cmd.Wait()
+		close(d.waited)
+	}()
+	return <-started
+}
+
+// outputTail is the end of what the daemon printed, for failure messages.
+func (d *daemon) outputTail() string {
+	b, err := os.ReadFile(d.output)
+	if err != nil {
+		return err.Error()
+	}
+	const keep = 4096
+	if len(b) > keep {
+		b = b[len(b)-keep:]
+	}
+	return string(b)
+}
+
+// syncBuffer collects a client's output, written by exec's copying
 // goroutine and read by the test.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -218,16 +300,13 @@ func (d *daemon) client(t *testing.T) *xmlrpc.Client {
 
 // waitUp polls until the daemon answers and its autostart programs have
 // left STARTING; a daemon that never comes up fails the test.
-func (d *daemon) waitUp(t *testing.T, logs *syncBuffer) {
+func (d *daemon) waitUp(t *testing.T) {
 	t.Helper()
-	if logs == nil {
-		logs = &syncBuffer{}
-	}
 	c := d.client(t)
 	for range 400 {
 		select {
 		case <-d.waited:
-			t.Fatalf("daemon exited early:\n%s", logs.String())
+			t.Fatalf("daemon exited early (%v):\n%s", d.exitErr, d.outputTail())
 		default:
 		}
 		// The daemon that answers must be ours, not one that got the
@@ -249,7 +328,7 @@ func (d *daemon) waitUp(t *testing.T, logs *syncBuffer) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("daemon did not come up:\n%s", logs.String())
+	t.Fatalf("daemon did not come up:\n%s", d.outputTail())
 }
 
 // waitDown waits until the daemon process is gone.
@@ -262,19 +341,85 @@ func (d *daemon) waitDown(t *testing.T) {
 	}
 }
 
-func (d *daemon) stop() {
+// stop is the cleanup of every daemon: it fails the test on what it
+// finds wrong (see shutdown).
+func (d *daemon) stop(t *testing.T) {
+	for _, problem := range d.shutdown() {
+		t.Error(problem)
+	}
+}
+
+// stopTimeout is how long a daemon may take to exit after SIGTERM. It only
+// turns a hang into a failure: a daemon stops its few sleeps at once.
+const stopTimeout = 30 * time.Second
+
+// shutdown stops the daemon with SIGTERM, as an init system would, and
+// makes sure that nothing it started outlives it. It returns what went
+// wrong: a daemon that exited on its own with an error, one that ignored
+// SIGTERM (it is then killed with everything it started), and processes
+// left running after its exit (they are killed).
+func (d *daemon) shutdown() []string {
+	var problems []string
 	select {
 	case <-d.waited:
-		return
+		if d.exitErr != nil && !d.terminated {
+			problems = append(problems, fmt.Sprintf("the daemon exited on its own (%v):\n%s", d.exitErr, d.outputTail()))
+		}
 	default:
+		d.terminated = true
+		deadline := time.After(stopTimeout)
+		// Supervisor 4.2.5 loses a SIGTERM that arrives at the end of a
+		// restart (the run that ends records it, the next one never reads
+		// it), and a test that reloads stops its daemon right after: the
+		// signal is sent again until the daemon is gone.
+		again := time.NewTicker(2 * time.Second)
+		defer again.Stop()
+		_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	wait:
+		for {
+			select {
+			case <-d.waited:
+				if d.exitErr != nil && !diedOfSIGTERM(d.exitErr) {
+					problems = append(problems, fmt.Sprintf("the daemon failed on SIGTERM (%v):\n%s", d.exitErr, d.outputTail()))
+				}
+				break wait
+			case <-again.C:
+				_ = d.cmd.Process.Signal(syscall.SIGTERM)
+			case <-deadline:
+				problems = append(problems, fmt.Sprintf("the daemon still ran %s after SIGTERM; killed with its children:\n%s",
+					stopTimeout, d.outputTail()))
+				killTree(d.cmd.Process.Pid)
+				<-d.waited
+				break wait
+			}
+		}
 	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.waited:
-	case <-time.After(15 * time.Second):
-		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
-		<-d.waited
+	if left := killLeftovers(d.childMarker()); len(left) > 0 {
+		problems = append(problems, fmt.Sprintf("the daemon left %d processes running (killed): %s\n%s",
+			len(left), strings.Join(left, "; "), d.outputTail()))
 	}
+	return problems
+}
+
+// diedOfSIGTERM reports whether err is the end of a process killed by
+// SIGTERM: Python puts the default actions back as it exits, so a
+// repeated SIGTERM may end Supervisor there, its children already
+// stopped.
+func diedOfSIGTERM(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM
+}
+
+// childMarker is the environment entry that every process the daemon
+// starts inherits, and no other process has: Supervisor hands its
+// children the URL of its first unix socket, which lies in the test's
+// own directory.
+func (d *daemon) childMarker() string {
+	return "SUPERVISOR_SERVER_URL=" + d.socketURL()
 }
 
 // call runs an XML-RPC call for test setup, ignoring faults.

@@ -45,7 +45,7 @@ func normalizePort(s string) string {
 func TestCompareReload(t *testing.T) {
 	t.Parallel()
 	d := startDaemon(t)
-	compareClients(t, d.dir, "", nil, exact, func() { d.waitUp(t, nil) }, "-c", d.conf, "reload")
+	compareClients(t, d.dir, "", nil, exact, func() { d.waitUp(t) }, "-c", d.conf, "reload")
 }
 
 // TestCompareUpdate changes the daemon's configuration and compares

@@ -55,6 +55,19 @@ var wantHelp = map[string]string{
 	"restart_process": "restart_process <strategy> <proc>\t\tRestart the process proc with the strategy.\n" +
 		"restart_process <strategy> <proc> <proc>\tRestart these processes with the strategy.\n" +
 		"restart_process <strategy> \t\t\tRestart every process with the strategy.\n",
+	"start_args": "start_args <proc> <arg_list>\t\t\tStart the process proc here, with arg_list appended to its command.\n",
+	"start_process_args": "start_process_args <strategy> <proc> <arg_list>\tStart the process proc with the strategy, " +
+		"with arg_list appended to its command.\n",
+	"start_any_process_args": "start_any_process_args <strategy> <regex> <arg_list>\tStart one process whose namespec " +
+		"matches regex, with the strategy and with arg_list appended to its command.\n",
+	"all_start": "all_start <proc>\t\t\tStart the process proc on every running Supvisors instance.\n",
+	"all_start_args": "all_start_args <proc> <arg_list>\t\tStart the process proc on every running Supvisors instance, " +
+		"with arg_list appended to its command.\n",
+	"update_numprocs": "update_numprocs program_name numprocs\t\tChange the number of processes of the program.\n",
+	"lazy_update_numprocs": "lazy_update_numprocs program_name numprocs\t\tChange the number of processes of the program; " +
+		"the running processes in excess are removed only once they stop.\n",
+	"enable":   "enable program_name\t\t\tAllow the processes of the program to start again.\n",
+	"disable":  "disable program_name\t\t\tStop the processes of the program and keep them from starting.\n",
 	"sversion": "sversion\t\t\tShow the version of the Supvisors API.\n",
 	"sstate": "sstate\t\t\t\tShow the state and modes of Supvisors.\n" +
 		"sstate <identifier>\t\t\tShow the state and modes of one Supvisors instance.\n" +

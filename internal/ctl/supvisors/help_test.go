@@ -11,15 +11,18 @@ import (
 // helpListing is the part of "help" that lists these commands.
 const helpListing = "\nsupvisors commands (type help <topic>):\n" +
 	"=======================================\n" +
-	"application_info   process_rules        start_application     \n" +
-	"application_rules  restart_application  start_process         \n" +
-	"conciliate         restart_process      stop_application      \n" +
-	"conflicts          restart_sequence     stop_process          \n" +
-	"end_sync           sreload              strategies            \n" +
-	"instance_status    sshutdown            sversion              \n" +
-	"local_status       sstate               test_start_application\n" +
-	"loglevel           sstatus              test_start_process    \n" +
-	"master             start_any_process  \n\n"
+	"all_start             loglevel                start_application     \n" +
+	"all_start_args        master                  start_args            \n" +
+	"application_info      process_rules           start_process         \n" +
+	"application_rules     restart_application     start_process_args    \n" +
+	"conciliate            restart_process         stop_application      \n" +
+	"conflicts             restart_sequence        stop_process          \n" +
+	"disable               sreload                 strategies            \n" +
+	"enable                sshutdown               sversion              \n" +
+	"end_sync              sstate                  test_start_application\n" +
+	"instance_status       sstatus                 test_start_process    \n" +
+	"lazy_update_numprocs  start_any_process       update_numprocs       \n" +
+	"local_status          start_any_process_args\n\n"
 
 func TestHelpNeedsNoDaemon(t *testing.T) {
 	t.Parallel()

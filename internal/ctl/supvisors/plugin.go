@@ -46,12 +46,17 @@ func newPlugin(c *ctl.Controller, _ map[string]string) (ctl.Plugin, error) {
 
 func (p *plugin) Commands() []ctl.Command {
 	return []ctl.Command{
+		{Name: "all_start", Run: p.allStart, Help: p.helpAllStart},
+		{Name: "all_start_args", Run: p.allStartArgs, Help: p.helpAllStartArgs},
 		{Name: "application_info", Run: p.applicationInfo, Help: p.helpApplicationInfo},
 		{Name: "application_rules", Run: p.applicationRules, Help: p.helpApplicationRules},
 		{Name: "conciliate", Run: p.conciliate, Help: p.helpConciliate},
 		{Name: "conflicts", Run: p.conflicts, Help: p.helpConflicts},
+		{Name: "disable", Run: p.disable, Help: p.helpDisable},
+		{Name: "enable", Run: p.enable, Help: p.helpEnable},
 		{Name: "end_sync", Run: p.endSync, Help: p.helpEndSync},
 		{Name: "instance_status", Run: p.instanceStatus, Help: p.helpInstanceStatus},
+		{Name: "lazy_update_numprocs", Run: p.lazyUpdateNumprocs, Help: p.helpLazyUpdateNumprocs},
 		{Name: "local_status", Run: p.localStatus, Help: p.helpLocalStatus},
 		{Name: "loglevel", Run: p.logLevel, Help: p.helpLogLevel},
 		{Name: "master", Run: p.master, Help: p.helpMaster},
@@ -64,14 +69,18 @@ func (p *plugin) Commands() []ctl.Command {
 		{Name: "sstate", Run: p.sstate, Help: p.helpSstate},
 		{Name: "sstatus", Run: p.sstatus, Help: p.helpSstatus},
 		{Name: "start_any_process", Run: p.startAnyProcess, Help: p.helpStartAnyProcess},
+		{Name: "start_any_process_args", Run: p.startAnyProcessArgs, Help: p.helpStartAnyProcessArgs},
 		{Name: "start_application", Run: p.startApplication, Help: p.helpStartApplication},
+		{Name: "start_args", Run: p.startArgs, Help: p.helpStartArgs},
 		{Name: "start_process", Run: p.startProcess, Help: p.helpStartProcess},
+		{Name: "start_process_args", Run: p.startProcessArgs, Help: p.helpStartProcessArgs},
 		{Name: "stop_application", Run: p.stopApplication, Help: p.helpStopApplication},
 		{Name: "stop_process", Run: p.stopProcess, Help: p.helpStopProcess},
 		{Name: "strategies", Run: p.strategies, Help: p.helpStrategies},
 		{Name: "sversion", Run: p.sversion, Help: p.helpSversion},
 		{Name: "test_start_application", Run: p.testStartApplication, Help: p.helpTestStartApplication},
 		{Name: "test_start_process", Run: p.testStartProcess, Help: p.helpTestStartProcess},
+		{Name: "update_numprocs", Run: p.updateNumprocs, Help: p.helpUpdateNumprocs},
 	}
 }
 
