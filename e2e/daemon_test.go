@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/supvisors-go/supvisors/internal/loopback"
 )
 
 // daemonProcess is a daemon started by a case. It is always stopped in the
@@ -91,34 +92,15 @@ func (d *daemonProcess) output() string {
 	return "daemon output:\n" + string(data)
 }
 
-// portsGiven remembers the ports handed out in this run, so that two cases
-// running at once never get the same one.
-var portsGiven struct {
-	sync.Mutex
-	ports map[int]bool
-}
-
-// freePort returns a TCP port that was free on 127.0.0.1 a moment ago and
-// that no other case of this run has got.
+// freePort returns a TCP port free on 127.0.0.1 and reserved for this
+// test run (see package loopback).
 func freePort(t *testing.T) int {
 	t.Helper()
-	portsGiven.Lock()
-	defer portsGiven.Unlock()
-	if portsGiven.ports == nil {
-		portsGiven.ports = map[int]bool{}
+	port, err := loopback.FreePort()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if !portsGiven.ports[port] {
-			portsGiven.ports[port] = true
-			return port
-		}
-	}
+	return port
 }
 
 var buildOnce struct {

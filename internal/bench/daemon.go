@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/supvisors-go/supvisors/internal/loopback"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -67,14 +67,7 @@ type ProcInfo struct {
 // freePort asks the kernel for a free TCP port on 127.0.0.1. Another
 // program may take it before the daemon binds it; the daemon then fails to
 // start, which the scenario reports as an error.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func freePort() (int, error) { return loopback.FreePort() }
 
 // StartDaemon writes cfg into cfg.Dir and starts binary on it. The caller
 // must Close the daemon, whatever happens next.

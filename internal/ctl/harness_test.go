@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supvisors-go/supvisors/internal/loopback"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -123,29 +123,15 @@ func withExtra(extra string) daemonOption {
 	return func(d *daemon) { d.extra = extra }
 }
 
-var (
-	portsMu   sync.Mutex
-	portsUsed = map[int]bool{}
-)
-
-// freePort finds a port on 127.0.0.1 that nothing listens on and that no
-// other test of this run was given.
+// freePort returns a port free on 127.0.0.1 and reserved for this test
+// run (see package loopback).
 func freePort(t *testing.T) int {
 	t.Helper()
-	portsMu.Lock()
-	defer portsMu.Unlock()
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if !portsUsed[port] {
-			portsUsed[port] = true
-			return port
-		}
+	port, err := loopback.FreePort()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return port
 }
 
 // closedPort returns a port on 127.0.0.1 that refuses connections until
@@ -168,11 +154,7 @@ func closedPort(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := sa.(*syscall.SockaddrInet4).Port
-	portsMu.Lock()
-	portsUsed[port] = true
-	portsMu.Unlock()
-	return port
+	return sa.(*syscall.SockaddrInet4).Port
 }
 
 func startDaemon(t *testing.T, opts ...daemonOption) *daemon {

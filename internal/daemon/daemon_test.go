@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/supvisors-go/supvisors/internal/loopback"
 )
 
 // asDaemonEnv makes the test binary run Run instead of the tests, so that
@@ -148,12 +149,11 @@ func callRPC(t *testing.T, url, method string, args ...any) rpcReply {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // testDaemon describes one daemon configuration in a temporary directory.

@@ -3,22 +3,22 @@ package server
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/supvisors-go/supvisors/internal/config"
+	"github.com/supvisors-go/supvisors/internal/loopback"
 )
 
 // With PprofEnv set, the profiles are served on their own loopback
 // listener, which Close shuts; the configured servers never serve them.
 func TestPprofListenerOnlyWhenAsked(t *testing.T) {
-	free, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := free.Addr().String()
-	free.Close()
+	addr := "127.0.0.1:" + strconv.Itoa(port)
 	t.Setenv(PprofEnv, addr)
 
 	s := New(Options{Servers: []config.HTTPServer{inet("", "")}})

@@ -19,6 +19,7 @@ import (
 
 	"github.com/supvisors-go/supvisors/internal/config"
 	"github.com/supvisors-go/supvisors/internal/errdefs"
+	"github.com/supvisors-go/supvisors/internal/loopback"
 )
 
 // The test binary doubles as a daemon running the engine, for the test
@@ -254,12 +255,11 @@ func TestAutoLogCleanupAndFCGI(t *testing.T) {
 	other := filepath.Join(cfg.Supervisord.Childlogdir, "old-stdout---otherident-abcdefgh.log")
 	os.WriteFile(stale, nil, 0o600)
 	os.WriteFile(other, nil, 0o600)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := "127.0.0.1:" + strconv.Itoa(port)
 	fc := groupOf("fcgi", 1, prog("fcgi", `sh -c 'cat /proc/self/fdinfo/0 > /dev/null; ls -l /proc/self/fd/0; sleep 100'`))
 	fc.Kind = config.FCGIGroup
 	fc.Socket = &config.FCGISocket{URL: "tcp://" + addr, OwnerUID: -1, OwnerGID: -1}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/supvisors-go/supvisors/internal/config"
+	"github.com/supvisors-go/supvisors/internal/loopback"
 	"github.com/supvisors-go/supvisors/internal/supervisor"
 )
 
@@ -26,12 +26,11 @@ const debianSupervisord = "/usr/bin/supervisord"
 // freePort returns a port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 const diffConf = `[supervisord]
