@@ -107,4 +107,17 @@ func TestRestartProcessMovesOnLoss(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	// The record of the lost instance stays, marked FATAL because its
+	// Supervisor is gone, which is what the dashboards and scripts see.
+	v := mustCall(t, others[0], "supvisors.get_inner_process_info", host.Identifier(), "mobile:roamer")
+	list, _ := v.([]any)
+	if len(list) != 1 {
+		t.Fatalf("get_inner_process_info(%s, mobile:roamer) = %v, want one record", host.Identifier(), v)
+	}
+	rec, _ := list[0].(map[string]any)
+	want := "Supervisor " + host.Identifier() + " lost"
+	if rec["statename"] != "FATAL" || rec["spawnerr"] != want {
+		t.Errorf("record of mobile:roamer on the lost %s: state %v, spawnerr %q; want FATAL, %q",
+			describe(host), rec["statename"], rec["spawnerr"], want)
+	}
 }
