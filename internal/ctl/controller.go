@@ -299,7 +299,18 @@ func (c *Controller) Supervisor() (Caller, error) {
 		c.client.Close()
 		c.client = nil
 	}
-	endpoint, err := clientEndpoint(c.opts.ServerURL)
+	cl, err := c.newClient(c.opts.ServerURL)
+	if err != nil {
+		return nil, err
+	}
+	c.client, c.clientKey = cl, key
+	return cl, nil
+}
+
+// newClient opens a client to serverURL (an http:// or unix:// URL as -s
+// takes it) with the credentials of the options.
+func (c *Controller) newClient(serverURL string) (*xmlrpc.Client, error) {
+	endpoint, err := clientEndpoint(serverURL)
 	if err != nil {
 		return nil, err
 	}
@@ -308,12 +319,7 @@ func (c *Controller) Supervisor() (Caller, error) {
 	if c.opts.hasUsername && c.opts.hasPassword {
 		opts.Username, opts.Password = c.opts.Username, c.opts.Password
 	}
-	cl, err := xmlrpc.NewClient(endpoint, opts)
-	if err != nil {
-		return nil, err
-	}
-	c.client, c.clientKey = cl, key
-	return cl, nil
+	return xmlrpc.NewClient(endpoint, opts)
 }
 
 // close drops the connection.

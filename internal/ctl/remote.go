@@ -2,8 +2,6 @@ package ctl
 
 import (
 	"context"
-
-	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
 // CallAt invokes method on another daemon, at serverURL (an http:// or
@@ -12,16 +10,7 @@ import (
 // answered: plugins that reach each member of a cluster in turn (such as
 // Supvisors' all_start) hold no connection to any of them afterwards.
 func (c *Controller) CallAt(ctx context.Context, serverURL, method string, params ...any) (any, error) {
-	endpoint, err := clientEndpoint(serverURL)
-	if err != nil {
-		return nil, err
-	}
-	opts := xmlrpc.ClientOptions{UserAgent: "supvisorsctl"}
-	// As for the main connection, credentials go only when both are set.
-	if c.opts.hasUsername && c.opts.hasPassword {
-		opts.Username, opts.Password = c.opts.Username, c.opts.Password
-	}
-	cl, err := xmlrpc.NewClient(endpoint, opts)
+	cl, err := c.newClient(serverURL)
 	if err != nil {
 		return nil, err
 	}
