@@ -72,14 +72,17 @@ lint:
 	staticcheck ./...
 
 # bench runs every side-by-side scenario (ours as A, Debian's supervisord as
-# B) and writes the table to bin/bench-latest.md; then the Go
-# micro-benchmarks of the hot paths.
+# B) and writes the table to bin/bench-latest.md; then the cluster
+# benchmarks (OPERATION and failover per size; the start of a managed
+# application sequence by sequence; a RESTART_PROCESS program moved when
+# its instance is killed); then the Go micro-benchmarks of the hot paths.
 bench: deps build
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; } || { echo "bench: run as root: apt-get install -y wrk"; exit 1; }
 	$(GO) build -o bin/supvisors-bench ./cmd/supvisors-bench
 	./bin/supvisors-bench -a ./bin/supvisord -b "$$(command -v supervisord)" -v -o bin/bench-latest.md -json bin/bench-latest.json
 	scripts/rpc-wrk.sh bin/supvisord "$$(command -v supervisord)" 3 | tee bin/rpc-wrk-latest.txt
 	./bin/supvisors-bench -a ./bin/supvisord -cluster 3,10,25,50 -v -o bin/bench-cluster-latest.md
+	./bin/supvisors-bench -a ./bin/supvisord -cluster-app 50 -cluster-loss slave,master -v -o bin/bench-cluster-apps-latest.md
 	$(GO) test -run XXX -bench . -benchmem ./internal/xmlrpc ./internal/config ./internal/logs
 
 # Re-record the golden transcripts from Debian's supervisord, and check that

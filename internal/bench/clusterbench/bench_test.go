@@ -112,6 +112,9 @@ func TestParseProc(t *testing.T) {
 	if err != nil || cpu != 3 {
 		t.Errorf("parseStatCPU = %v, %v; want 3 s", cpu, err)
 	}
+	if ppid, err := parseStatPPID(stat); err != nil || ppid != 1 {
+		t.Errorf("parseStatPPID = %v, %v; want 1", ppid, err)
+	}
 	if _, err := parseStatCPU([]byte("garbage")); err == nil {
 		t.Error("parseStatCPU accepted a line without a command name")
 	}
@@ -142,7 +145,8 @@ func TestLeftoversFindsMarkedOrphans(t *testing.T) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "fake-daemon")
 	// A stand-in daemon: it forks a sleeper that outlives it, then sleeps.
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nsleep 300 &\nexec sleep 300\n"), 0o755); err != nil {
+	// The sleeper carries the variables supervisord gives its programs.
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nSUPERVISOR_GROUP_NAME=g SUPERVISOR_PROCESS_NAME=p sleep 300 &\nexec sleep 300\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	c := &Cluster{Daemon: script, Dir: dir, Nodes: []*Node{{Nick: "A", Host: "127.0.0.1", Port: 1}}}
@@ -153,8 +157,19 @@ func TestLeftoversFindsMarkedOrphans(t *testing.T) {
 	for len(Leftovers(c.Marker)) < 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if got := Leftovers(c.Marker); len(got) != 2 {
+	got := Leftovers(c.Marker)
+	if len(got) != 2 {
 		t.Fatalf("found %v, want the fake daemon and its sleeper", got)
+	}
+	for _, p := range got {
+		switch {
+		case p.Nick != "A":
+			t.Errorf("%+v: want nick A", p)
+		case p.PID == c.Nodes[0].PID() && p.Program != "":
+			t.Errorf("the daemon %+v has a program name", p)
+		case p.PID != c.Nodes[0].PID() && (p.Program != "g:p" || p.PPID != c.Nodes[0].PID()):
+			t.Errorf("the sleeper %+v: want program g:p, child of %d", p, c.Nodes[0].PID())
+		}
 	}
 	c.Nodes[0].Kill()
 	if got := Leftovers(c.Marker); len(got) != 0 {

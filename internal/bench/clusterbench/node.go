@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/supvisors-go/supvisors/internal/loopback"
 	"github.com/supvisors-go/supvisors/internal/xmlrpc"
 )
 
@@ -388,26 +389,9 @@ func (c *Cluster) Stop(grace time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// FreePorts returns n distinct TCP ports free on 127.0.0.1 at the time of
-// the call.
-func FreePorts(n int) ([]int, error) {
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			l.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
+// FreePorts returns n distinct TCP ports free on 127.0.0.1, reserved for
+// this process (see package loopback).
+func FreePorts(n int) ([]int, error) { return loopback.FreePorts(n) }
 
 // LocalCluster describes size instances on 127.0.0.1 with free ports,
 // nick-named A, B, ... Z, then Z026, Z027, ...

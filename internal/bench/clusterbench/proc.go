@@ -16,6 +16,16 @@ const clockTicksPerSecond = 100
 type Process struct {
 	PID     int
 	Cmdline string
+	// PPID is the parent's pid: a program whose daemon died is adopted by
+	// init or a subreaper, so its PPID no longer names its daemon.
+	PPID int
+	// Nick is the instance that launched the process (itself or its
+	// daemon), from the marker.
+	Nick string
+	// Program is group:name from SUPERVISOR_GROUP_NAME and
+	// SUPERVISOR_PROCESS_NAME, which supervisord gives every program; ""
+	// for a daemon.
+	Program string
 }
 
 // Leftovers lists the live processes launched under the cluster marker
@@ -32,7 +42,6 @@ func markedProcesses(mark string, exact bool) []Process {
 	if err != nil {
 		return nil
 	}
-	prefix := []byte(MarkerEnv + "=")
 	var found []Process
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
@@ -43,19 +52,43 @@ func markedProcesses(mark string, exact bool) []Process {
 		if err != nil {
 			continue
 		}
-		for _, kv := range bytes.Split(env, []byte{0}) {
-			value, ok := bytes.CutPrefix(kv, prefix)
-			if !ok {
-				continue
-			}
-			if (exact && string(value) == mark) || (!exact && bytes.HasPrefix(value, []byte(mark))) {
-				cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-				found = append(found, Process{PID: pid, Cmdline: strings.TrimSpace(string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))})
-			}
-			break
+		vars := environ(env)
+		value, ok := vars[MarkerEnv]
+		if !ok || (exact && value != mark) || (!exact && !strings.HasPrefix(value, mark)) {
+			continue
 		}
+		p := Process{PID: pid}
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		p.Cmdline = strings.TrimSpace(string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
+		if i := strings.LastIndexByte(value, '/'); i >= 0 {
+			p.Nick = value[i+1:]
+		}
+		if name, ok := vars["SUPERVISOR_PROCESS_NAME"]; ok {
+			p.Program = vars["SUPERVISOR_GROUP_NAME"] + ":" + name
+		}
+		if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+			p.PPID, _ = parseStatPPID(stat)
+		}
+		found = append(found, p)
 	}
 	return found
+}
+
+// environ splits a /proc/PID/environ block into its variables.
+func environ(block []byte) map[string]string {
+	vars := map[string]string{}
+	for kv := range bytes.SplitSeq(block, []byte{0}) {
+		if k, v, ok := bytes.Cut(kv, []byte{'='}); ok {
+			vars[string(k)] = string(v)
+		}
+	}
+	return vars
+}
+
+// RSS is the resident set size of pid, in bytes.
+func RSS(pid int) (int64, error) {
+	s, err := readProc(pid)
+	return s.rssBytes, err
 }
 
 // procSample is what one reading of /proc/<pid> gives the benchmark.
@@ -103,6 +136,19 @@ func parseStatCPU(data []byte) (float64, error) {
 		return 0, fmt.Errorf("clusterbench: bad CPU times in stat line %q", data)
 	}
 	return float64(utime+stime) / clockTicksPerSecond, nil
+}
+
+// parseStatPPID returns field 4 of a /proc/PID/stat line, the parent pid.
+func parseStatPPID(data []byte) (int, error) {
+	end := bytes.LastIndexByte(data, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("clusterbench: malformed stat line %q", data)
+	}
+	fields := strings.Fields(string(data[end+1:]))
+	if len(fields) < 2 {
+		return 0, fmt.Errorf("clusterbench: short stat line %q", data)
+	}
+	return strconv.Atoi(fields[1])
 }
 
 // parseStatusRSS returns VmRSS from /proc/<pid>/status, in bytes.
