@@ -66,7 +66,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "also write the full results (every value) as JSON to this file")
 	mdOut := fs.String("o", "", "also write the Markdown table to this file")
 	verbose := fs.Bool("v", false, "log each run on stderr")
-	clusterSizes := fs.String("cluster", "", "run the cluster scenario instead: comma-separated cluster sizes (e.g. 3,10,25,50) of target A")
+	clusterSizes := fs.String("cluster", "", "run the cluster scenario instead: comma-separated cluster sizes (e.g. 3,10,25,50) of target A (-cluster-app N and -cluster-loss slave,master run the application start and failover benchmarks, with their own flags: -cluster-app 50 -h)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
