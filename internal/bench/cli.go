@@ -125,25 +125,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 // resolveBinary makes a target path absolute (daemons run in their own
 // work directory) and checks that it is an executable file.
 func resolveBinary(path string) (string, error) {
-	if !strings.Contains(path, "/") {
-		found, err := exec.LookPath(path)
-		if err != nil {
-			return "", err
-		}
-		path = found
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	st, err := os.Stat(abs)
-	if err != nil {
-		return "", fmt.Errorf("target %s: %w (build ours with `make build`, or pass -a/-b)", path, err)
-	}
-	if st.IsDir() || st.Mode()&0o111 == 0 {
-		return "", fmt.Errorf("target %s is not an executable file", abs)
-	}
-	return abs, nil
+	return clusterbench.ResolveExecutable(path, "target", "build ours with `make build`, or pass -a/-b")
 }
 
 func writeOutputs(report *Report, command string, stdout io.Writer, mdPath, jsonPath string) error {

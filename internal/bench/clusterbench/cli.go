@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -81,7 +82,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: give -cluster-app N (N > 0) or -cluster-loss\n", fs.Name())
 		return 2
 	}
-	bin, err := absExecutable(*daemon)
+	bin, err := ResolveExecutable(*daemon, "daemon", "build it with `make build`, or pass -a")
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
 		return 2
@@ -134,19 +135,28 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-// absExecutable makes the daemon path absolute (each instance runs in a
-// directory of its own) and checks that it is an executable file.
-func absExecutable(path string) (string, error) {
+// ResolveExecutable makes a daemon path absolute (each daemon runs in a
+// directory of its own), looking a bare name up in PATH, and checks that
+// it is an executable file. role names the binary in errors and hint says
+// how to get it.
+func ResolveExecutable(path, role, hint string) (string, error) {
+	if !strings.Contains(path, "/") {
+		found, err := exec.LookPath(path)
+		if err != nil {
+			return "", err
+		}
+		path = found
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return "", fmt.Errorf("daemon %s: %w (build it with `make build`, or pass -a)", path, err)
+		return "", fmt.Errorf("%s %s: %w (%s)", role, path, err, hint)
 	}
 	if st.IsDir() || st.Mode()&0o111 == 0 {
-		return "", fmt.Errorf("daemon %s is not an executable file", abs)
+		return "", fmt.Errorf("%s %s is not an executable file", role, abs)
 	}
 	return abs, nil
 }
