@@ -162,3 +162,27 @@ func TestModelGettersBeforeRun(t *testing.T) {
 		t.Errorf("instance info without processes %+v", in.Info)
 	}
 }
+
+// TestPlacementResolvesRemoteStereotypes: the names left unresolved by
+// the rules (a '#' list taken as written) are resolved at placement with
+// the stereotypes the peers declared in their handshake.
+func TestPlacementResolvesRemoteStereotypes(t *testing.T) {
+	n := unstartedNode(t, "stereotypes", "@front")
+	n.peers["127.0.0.1:61002"].network.Stereotypes = []string{"@shared", "@b"}
+	n.peers["127.0.0.1:61003"].network.Stereotypes = []string{"@shared"}
+	c := instances{n}
+	tests := []struct {
+		names []string
+		want  []string
+	}{
+		{[]string{"@b"}, []string{"127.0.0.1:61002"}},
+		{[]string{"@shared"}, []string{"127.0.0.1:61002", "127.0.0.1:61003"}},
+		{[]string{"@front", "C"}, []string{"127.0.0.1:61001", "127.0.0.1:61003"}},
+		{[]string{"@nobody"}, nil},
+	}
+	for _, tt := range tests {
+		if got := c.Filter(tt.names); !slices.Equal(got, tt.want) {
+			t.Errorf("Filter(%v) = %v, want %v", tt.names, got, tt.want)
+		}
+	}
+}

@@ -473,7 +473,7 @@ func (r *Rules) application(name string) ApplicationRules {
 var applicationIndex = regexp.MustCompile(`^.*[-_]([0-9]+)$`)
 
 // resolveApplicationHash gives a numbered application (X-N or X_N) the
-// instance at index N-1 of its '#' list, rolling over. An application
+// name at index N-1 of its '#' list, rolling over. An application
 // whose name has no index, or index 0, loses its start sequence.
 func (r *Rules) resolveApplicationHash(a *ApplicationRules) {
 	m := applicationIndex.FindStringSubmatch(a.Name)
@@ -489,15 +489,17 @@ func (r *Rules) resolveApplicationHash(a *ApplicationRules) {
 			problem = "the index in the name must be greater than 0 for '#'"
 			break
 		}
-		if r.opts.Instances != nil {
-			if slices.Contains(a.HashIdentifiers, Wildcard) {
-				ref = r.opts.Instances.Known()
-			} else {
-				ref = r.opts.Instances.Filter(a.HashIdentifiers)
-			}
+		// As Supvisors: a bare '#' takes the known instances; a list is
+		// taken as written (aliases expanded), unresolved, so that a
+		// stereotype or an instance not known yet is resolved when the
+		// application is placed, by whoever then knows the cluster.
+		if !slices.Contains(a.HashIdentifiers, Wildcard) {
+			ref = a.HashIdentifiers
+		} else if r.opts.Instances != nil {
+			ref = r.opts.Instances.Known()
 		}
 		if len(ref) == 0 {
-			problem = "the '#' list designates no known instance"
+			problem = "no instance is known for '#'"
 			break
 		}
 		i := n.Mod(n, big.NewInt(int64(len(ref)))).Int64()
@@ -789,8 +791,10 @@ func ResolveGroup(members []Member, ins Instances) {
 
 // OptionsInstances resolves identifiers against the static
 // [rpcinterface:supvisors] options: the declared instances and the local
-// stereotypes. The cluster driver, which also knows discovered instances
-// and remote stereotypes, should pass its own Instances.
+// stereotypes. A bare '#' of an application takes its Known instances, as
+// Supvisors takes those of its configuration; the names of a '#' list are
+// kept as written, to be resolved at placement by the cluster driver,
+// which also knows the remote stereotypes.
 type OptionsInstances struct{ Options *options.Options }
 
 // Known returns the declared identifiers in supvisors_list order.
