@@ -192,6 +192,8 @@ type record struct {
 	hostIPs  []string
 	modes    *wire.StateModes
 	times    times
+	// farewell follows its ticks while it is ISOLATED.
+	farewell farewell
 }
 
 // times are the tick counters and clocks of get_instance_info.
@@ -502,6 +504,9 @@ func (n *Node) carryOut(a fsm.Action) {
 		n.onInstanceChanged(a)
 	case fsm.Isolate:
 		if l := n.links[a.Peer]; l != nil {
+			if rec := n.peers[a.Peer]; rec != nil {
+				rec.farewell = farewell{link: l, counter: rec.times.remoteCounter}
+			}
 			delete(n.links, a.Peer)
 			// One last TICK after the decision. Instances tick at the
 			// same wall-clock instant, so the peer may have dropped our
@@ -509,10 +514,7 @@ func (n *Node) carryOut(a fsm.Action) {
 			// one it would never check us, and so never learn that we
 			// isolated it. With it, it checks us, finds itself isolated
 			// (get_instance_info) and isolates us in turn.
-			if params, err := wire.NewPublication(n.origin, wire.PublicationTick, n.tickBody()).Params(); err == nil {
-				l.push(item{kind: itemPublication, what: wire.PublicationTick.String(), method: wire.RemoteCommMethod, params: params})
-			}
-			l.retire()
+			n.sayFarewell(l)
 		}
 	case fsm.InstancesLost:
 		for _, id := range a.Identifiers {
@@ -610,7 +612,19 @@ func (n *Node) link(peer string) *link {
 		return nil
 	}
 	if st, _ := n.machine.InstanceState(peer); st == fsm.Isolated {
-		return nil // no traffic at all with an isolated peer, for good
+		return nil // no traffic with an isolated peer, but farewells
+	}
+	l := n.newLink(peer, rec)
+	if l != nil {
+		n.links[peer] = l
+	}
+	return l
+}
+
+// newLink starts a link to peer, not registered; nil when Run has ended.
+func (n *Node) newLink(peer string, rec *record) *link {
+	if n.linkCtx == nil || n.linkCtx.Err() != nil {
+		return nil
 	}
 	url := "http://" + rec.inst.Host + ":" + strconv.Itoa(rec.inst.HTTPPort)
 	l := &link{
@@ -619,8 +633,61 @@ func (n *Node) link(peer string) *link {
 		log: n.log, report: n.report,
 	}
 	newLink(n.linkCtx, l, &n.linkWG)
-	n.links[peer] = l
 	return l
+}
+
+// sayFarewell queues one last TICK on the link of an isolated peer and
+// retires the link.
+func (n *Node) sayFarewell(l *link) {
+	if params, err := wire.NewPublication(n.origin, wire.PublicationTick, n.tickBody()).Params(); err == nil {
+		l.push(item{kind: itemPublication, what: wire.PublicationTick.String(), method: wire.RemoteCommMethod, params: params})
+	}
+	l.retire()
+}
+
+// farewell is what we last told an isolated peer.
+type farewell struct {
+	// link carries the last farewell TICK (at first the retiring link of
+	// the isolation, with what was queued before it); nil when none.
+	link *link
+	// counter is the peer's tick counter when it was sent.
+	counter int64
+}
+
+// isolatedTick handles a TICK from a peer we isolated. We send it nothing,
+// so a peer that was cut off when we isolated it, or that restarted since,
+// would never check us and never learn that it is isolated: it would keep
+// seeing us as merely lost, and the split would be one-sided. Such a peer
+// checks us on a TICK from us once it sees us STOPPED, so it gets one
+// farewell TICK now and then: at once after it restarted (its counter went
+// back), otherwise only after it has heard nothing from us for longer than
+// its inactivity time-out, so that a peer still seeing us RUNNING has lost
+// us by the next one. It then checks us, reads ISOLATED in our
+// get_instance_info and isolates us in turn, as Supvisors intends. A
+// farewell waits for the previous link to drain, so the peer never gets
+// our ticks out of order.
+func (n *Node) isolatedTick(peer string, counter int64) {
+	rec := n.peers[peer]
+	if rec == nil {
+		return
+	}
+	f := &rec.farewell
+	if f.link != nil {
+		select {
+		case <-f.link.done:
+		default:
+			return // the last one is still on its way
+		}
+		gap := int64(n.o.InactivityTicks) + 2
+		if counter >= f.counter && counter < f.counter+gap {
+			return
+		}
+	}
+	if l := n.newLink(peer, rec); l != nil {
+		n.log.Debug("TICK sent to an isolated Supvisors instance, so that it learns it", "peer", peer)
+		n.sayFarewell(l)
+		*f = farewell{link: l, counter: counter}
+	}
 }
 
 // report hands a link's outcome to the Run goroutine.

@@ -35,6 +35,9 @@ func (n *Node) onRemoteCommunication(e events.RemoteCommunication) {
 		// An isolated peer keeps ticking for as long as it runs: expected
 		// traffic, not an error worth a line every 5 s.
 		n.log.Debug("publication from an isolated Supvisors instance dropped", "kind", msg.KindName(), "peer", msg.Origin.Identifier)
+		if tick, ok := msg.Body.(wire.Tick); ok && kind == wire.PublicationTick {
+			n.isolatedTick(from, tick.SequenceCounter)
+		}
 		return
 	}
 	if reason != "" {
@@ -92,7 +95,8 @@ func (n *Node) onRemoteCommunication(e events.RemoteCommunication) {
 // validOrigin is Supvisors' receiver-side check of an origin: the names
 // designate exactly one known instance, which is not ISOLATED, whose
 // configured port is the origin's, and (once identified) whose addresses
-// include the origin's. It returns the instance, or why it was refused.
+// include the origin's. It returns the instance, or why it was refused
+// (with the instance when the reason is reasonIsolated).
 // reasonIsolated is validOrigin's reason for a sender we isolated.
 const reasonIsolated = "instance isolated"
 
@@ -113,7 +117,7 @@ func (n *Node) validOrigin(o wire.Origin) (string, string) {
 	id := found[0]
 	rec := n.peers[id]
 	if st, _ := n.machine.InstanceState(id); st == fsm.Isolated {
-		return "", reasonIsolated
+		return id, reasonIsolated
 	}
 	if rec.inst.HTTPPort != o.HTTPPort {
 		return "", fmt.Sprintf("port %d is not the configured %d", o.HTTPPort, rec.inst.HTTPPort)
