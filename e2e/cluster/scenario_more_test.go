@@ -125,18 +125,23 @@ func scenMoreCheckRefused(t *testing.T, observer *clusterbench.Node, consoles []
 	if info, err := scenAppInfoOf(observer, app); err != nil || info.Minor {
 		t.Errorf("get_application_info %s = %v, %v; want no minor failure beside the major one", app, info, err)
 	}
-	procs, err := scenAppProcesses(observer, app)
-	if err != nil {
-		t.Fatalf("get_process_info %s:* on %s: %v", app, observer.Nick, err)
-	}
-	if names := slices.Sorted(maps.Keys(procs)); !slices.Equal(names, slices.Sorted(slices.Values(scen2HciPrograms))) {
-		t.Errorf("%s has processes %v; want %v", app, names, scen2HciPrograms)
-	}
-	for _, p := range procs {
-		if p.StateName != "FATAL" || len(p.Identifiers) != 0 {
-			t.Errorf("after the refused start, %v; want FATAL nowhere (No resource available)", p)
+	// The Starter forces the ranks FATAL one after the other, and the
+	// forced states reach the observer as publications: wait for all.
+	scenWait(t, reactionDeadline, "every process of "+app+" FATAL nowhere (No resource available)", func() (bool, string) {
+		procs, err := scenAppProcesses(observer, app)
+		if err != nil {
+			return false, err.Error()
 		}
-	}
+		if names := slices.Sorted(maps.Keys(procs)); !slices.Equal(names, slices.Sorted(slices.Values(scen2HciPrograms))) {
+			return false, fmt.Sprintf("processes %v; want %v", names, scen2HciPrograms)
+		}
+		for _, p := range procs {
+			if p.StateName != "FATAL" || len(p.Identifiers) != 0 {
+				return false, fmt.Sprint(p)
+			}
+		}
+		return true, ""
+	})
 	for _, n := range consoles {
 		if pids := scenPids(t, n, app); len(pids) != 0 {
 			t.Errorf("after the refused start, %s runs on %s: %v", app, n.Nick, pids)
