@@ -207,10 +207,10 @@ func (n *Node) localRecordOf(namespec string) (wire.LocalProcessInfo, bool) {
 	return wire.LocalProcessInfo{}, false
 }
 
-// Enable is supvisors.enable: the program's processes may start again
-// (autostart acts), the flag is persisted; with wait, the answer comes
-// once the model shows every one of them enabled here.
-func (n *Node) Enable(ctx context.Context, program string, wait bool) (any, error) {
+// setDisabled is the common part of enable and disable: the gates, the
+// engine's flag and the disabilities file. It returns the namespecs of
+// the program's processes.
+func (n *Node) setDisabled(ctx context.Context, program string, disabled bool) ([]string, error) {
 	programs, err := n.programs()
 	if err != nil {
 		return nil, err
@@ -218,11 +218,22 @@ func (n *Node) Enable(ctx context.Context, program string, wait bool) (any, erro
 	if err := n.checkOperating(ctx); err != nil {
 		return nil, err
 	}
-	namespecs, err := programs.SetProgramDisabled(program, false)
+	namespecs, err := programs.SetProgramDisabled(program, disabled)
 	if err != nil {
 		return nil, programFault(err, program)
 	}
 	n.persistDisabilities()
+	return namespecs, nil
+}
+
+// Enable is supvisors.enable: the program's processes may start again
+// (autostart acts), the flag is persisted; with wait, the answer comes
+// once the model shows every one of them enabled here.
+func (n *Node) Enable(ctx context.Context, program string, wait bool) (any, error) {
+	namespecs, err := n.setDisabled(ctx, program, false)
+	if err != nil {
+		return nil, err
+	}
 	if !wait {
 		return true, nil
 	}
@@ -241,18 +252,10 @@ func (n *Node) Enable(ctx context.Context, program string, wait bool) (any, erro
 // wait, the answer comes once the model shows every one of them stopped
 // and disabled here. A stop the engine refuses is STILL_RUNNING.
 func (n *Node) Disable(ctx context.Context, program string, wait bool) (any, error) {
-	programs, err := n.programs()
+	namespecs, err := n.setDisabled(ctx, program, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkOperating(ctx); err != nil {
-		return nil, err
-	}
-	namespecs, err := programs.SetProgramDisabled(program, true)
-	if err != nil {
-		return nil, programFault(err, program)
-	}
-	n.persistDisabilities()
 	// Disabled first, so that nothing restarts what is being stopped.
 	var refused []string
 	for _, ns := range namespecs {
