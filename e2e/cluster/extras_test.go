@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,6 +180,50 @@ func TestNumprocsAndDisabilities(t *testing.T) {
 		return slices.Equal(runningOn(c.Nodes[2], "mobile:roamer"), []any{a.Identifier()})
 	})
 	extrasCheckFlags(t, filepath.Join(files, "A", "disabilities.json"), map[string]bool{"roamer": false, "worker": false})
+
+	extrasSupvisorsctl(t, c.Nodes)
+}
+
+// extrasSupvisorsctl drives the same features through our supvisorsctl,
+// against the real cluster: all_start reaches every instance directly,
+// start_args appends its arguments to the command, and update_numprocs
+// (lazy or not) answers as Supvisors' client prints it.
+func extrasSupvisorsctl(t *testing.T, nodes []*clusterbench.Node) {
+	t.Helper()
+	a := nodes[0]
+	ctl := func(args ...string) string {
+		out, err := exec.Command(testCtl, append([]string{"-s", fmt.Sprintf("http://127.0.0.1:%d", a.Port)}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("supvisorsctl %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	got := ctl("all_start", "pool:worker_0")
+	for _, n := range nodes {
+		if line := "pool:worker_0 started on " + n.Identifier() + ": True"; !strings.Contains(got, line+"\n") {
+			t.Errorf("all_start pool:worker_0 = %q; want the line %q", got, line)
+		}
+		// all_start does not wait: started means STARTING at least.
+		if info := mustCall(t, n, "supervisor.getProcessInfo", "pool:worker_0").(map[string]any); info["statename"] != "STARTING" && info["statename"] != "RUNNING" {
+			t.Errorf("pool:worker_0 on %s after all_start: %v", describe(n), info["statename"])
+		}
+	}
+	mustCall(t, a, "supervisor.stopProcess", "pool:worker_0", true)
+	if got := ctl("start_args", "pool:worker_0", "7", "8"); got != "pool:worker_0 started: True\n" {
+		t.Errorf("start_args pool:worker_0 7 8 = %q", got)
+	}
+	info := mustCall(t, a, "supervisor.getProcessInfo", "pool:worker_0").(map[string]any)
+	pid, _ := info["pid"].(int)
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || strings.Join(strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00"), " ") != "sleep 86400 7 8" {
+		t.Errorf("command line of pool:worker_0 after start_args: %q, %v", cmdline, err)
+	}
+	if got := ctl("update_numprocs", "worker", "2"); got != "worker numprocs updated: True\n" {
+		t.Errorf("update_numprocs worker 2 = %q", got)
+	}
+	if got := ctl("lazy_update_numprocs", "worker", "1"); got != "worker numprocs updated: True\n" {
+		t.Errorf("lazy_update_numprocs worker 1 = %q", got)
+	}
 }
 
 func extrasCheckFlags(t *testing.T, path string, want map[string]bool) {
